@@ -1,0 +1,23 @@
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../src/cli/base.js'
+import {listAudit} from '../src/admin/audit.js'
+
+export default class Log extends DbCommand<typeof Log> {
+  static override summary = 'Show the audit log of every change, newest first'
+  static override examples = ['<%= config.bin %> log', '<%= config.bin %> log --limit 100 --action users', '<%= config.bin %> log --action ips.allocate --json']
+  static override flags = {
+    limit: Flags.integer({default: 20, min: 1, max: 100_000, description: 'how many entries'}),
+    action: Flags.string({description: 'only this action, or a prefix such as "users" or "ips"'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const rows = await listAudit(db.pool, {limit: this.flags.limit, action: this.flags.action})
+    if (!this.json) {
+      if (rows.length === 0) this.note('No audit entries.')
+      else this.out(this.table(['ID', 'When (UTC)', 'Who', 'DB user', 'Action', 'Object', 'Detail'], rows.map((r) => [r.id, r.at.slice(0, 19), r.osUser, r.dbUser, r.action, `${r.objectType} ${r.objectId ?? ''}`.trim(), r.detail ? JSON.stringify(r.detail).slice(0, 60) : ''])))
+    }
+    return rows
+  }
+}

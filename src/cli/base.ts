@@ -1,0 +1,174 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+
+import {type Database, mapDriverError, openDatabase, resolveConnection} from '../db/connect.js'
+import {requireMigrated} from '../db/schema.js'
+import {maskSecretsInText} from '../db/url.js'
+import {Exit, IpamError} from './errors.js'
+import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
+import {isInteractive, promptPassword} from './prompt.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Flags every command has. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {
+    color: Flags.boolean({allowNo: true, default: true, helpGroup: 'GLOBAL', description: 'colour the output (--no-color, or NO_COLOR, turns it off)'}),
+    verbose: Flags.boolean({helpGroup: 'GLOBAL', description: 'show more detail, including stack traces of unexpected errors'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private secrets: string[] = []
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const {args, flags} = await this.parse({
+      args: ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      flags: ctor.flags,
+      strict: ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  protected get json(): boolean {
+    return this.jsonEnabled()
+  }
+
+  protected get verbose(): boolean {
+    return Boolean((this.flags as {verbose?: boolean})?.verbose) || /(^|,)ipam/.test(process.env.DEBUG ?? '')
+  }
+
+  protected get useColor(): boolean {
+    return colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, json: this.json})
+  }
+
+  protected get c(): ChalkInstance {
+    return makeChalk(this.useColor)
+  }
+
+  /** Results go to stdout; nothing else does. */
+  protected out(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Progress, warnings and notes go to stderr. */
+  protected note(text: string): void {
+    process.stderr.write(`${this.mask(text)}\n`)
+  }
+
+  protected warnUser(text: string): void {
+    process.stderr.write(`${makeChalk(colorEnabled({noColor: !this.useColor, stdoutIsTTY: process.stderr.isTTY})).yellow('Warning:')} ${this.mask(text)}\n`)
+  }
+
+  protected debugNote(text: string): void {
+    if (this.verbose) this.note(`[ipam] ${text}`)
+  }
+
+  protected table(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][]): string {
+    return renderTable(columns, rows, this.useColor)
+  }
+
+  protected fields(fields: [string, string | number | null | undefined][]): string {
+    return renderFields(fields, this.useColor)
+  }
+
+  protected spinner(): Spinner {
+    return makeSpinner({json: this.json})
+  }
+
+  protected get interactive(): boolean {
+    return isInteractive()
+  }
+
+  /** Registers a value that must never be printed (passwords, tokens). */
+  protected addSecret(secret: string | undefined): void {
+    if (secret) this.secrets.push(secret)
+  }
+
+  protected mask(text: string): string {
+    let out = maskSecretsInText(text)
+    for (const s of this.secrets) if (s.length > 0) out = out.split(s).join('****')
+    return out
+  }
+
+  public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
+    const e = toIpamError(error)
+    process.exitCode = e.exit
+    const message = this.mask(e.message)
+    if (this.jsonEnabled()) {
+      const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
+      if (e.hint) body.hint = this.mask(e.hint)
+      if (e.details !== undefined) body.details = e.details
+      this.logJson({error: body})
+    } else {
+      const c = makeChalk(colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, stdoutIsTTY: process.stderr.isTTY}))
+      process.stderr.write(`${c.red('Error:')} ${message}\n`)
+      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${this.mask(e.hint)}\n`)
+      if (e.exit === Exit.BUG) {
+        if (this.verbose) process.stderr.write(`${this.mask(String(error.stack ?? error))}\n`)
+        else process.stderr.write('This is a bug in ipam; run again with --verbose for details.\n')
+      }
+    }
+  }
+}
+
+/** Maps anything thrown to an IpamError with the documented exit code. */
+export function toIpamError(error: unknown): IpamError {
+  if (error instanceof IpamError) return error
+  const err = error as Error & {oclif?: {exit?: number}; code?: string; name?: string}
+  if (err?.name === 'ExitPromptError') return new IpamError(Exit.INTERRUPTED, 'interrupted', 'interrupted: nothing was changed')
+  if (err?.oclif?.exit === 2 || err?.name === 'CLIParseError' || /^(Unexpected argument|Missing required|Expected|Nonexistent flag|Parsing)/.test(err?.message ?? '')) {
+    return new IpamError(Exit.USAGE, 'usage', (err.message ?? 'invalid usage').split('\n')[0].replace(/^Error: /, ''), {hint: 'see --help for usage'})
+  }
+  const mapped = mapDriverError(error)
+  if (mapped instanceof IpamError) return mapped
+  return new IpamError(Exit.BUG, 'unexpected', `unexpected error: ${err?.message ?? String(error)}`, {cause: error})
+}
+
+/** Commands that talk to a database: --db / --profile, one pool per process. */
+export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {
+    ...BaseCommand.baseFlags,
+    db: Flags.string({helpGroup: 'GLOBAL', env: 'IPAM_DATABASE_URL', description: 'database URL mysql://user:password@host:port/db (env IPAM_DATABASE_URL)'}),
+    profile: Flags.string({helpGroup: 'GLOBAL', env: 'IPAM_PROFILE', description: 'connection profile to use (env IPAM_PROFILE)'}),
+  }
+
+  private database?: Database
+
+  /** Opens the database; checks the schema unless `skipSchemaCheck`. */
+  protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
+    if (this.database) return this.database
+    const flags = this.flags as {db?: string; profile?: string}
+    const {url, source} = await resolveConnection({db: flags.db, profile: flags.profile, configDir: this.config.configDir})
+    this.addSecret(url.password)
+    let database: Database
+    try {
+      database = await openDatabase(url, {withDatabase: opts.withDatabase})
+    } catch (error) {
+      // No password anywhere and a person at the keyboard: ask once.
+      const denied = error instanceof IpamError && error.code === 'access_denied'
+      if (!denied || url.password !== undefined || !this.interactive) throw error
+      url.password = await promptPassword(`Password for ${url.user}:`)
+      this.addSecret(url.password)
+      database = await openDatabase(url, {withDatabase: opts.withDatabase})
+    }
+    this.database = database
+    this.debugNote(`connected to ${database.node} (from ${source})`)
+    if (!opts.skipSchemaCheck) await requireMigrated(database.pool).catch((error) => {
+      throw mapDriverError(error, url)
+    })
+    return database
+  }
+
+  public override async finally(error: Error | undefined): Promise<void> {
+    await this.database?.close()
+    await super.finally(error)
+  }
+}

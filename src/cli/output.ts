@@ -1,0 +1,87 @@
+import {Chalk, type ChalkInstance} from 'chalk'
+import Table from 'cli-table3'
+import ora, {type Ora} from 'ora'
+
+export interface OutputOptions {
+  /** --no-color given. */
+  noColor?: boolean
+  json?: boolean
+  /** Overrides for tests; default from the process. */
+  stdoutIsTTY?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+/** Colour is on only on a terminal, without NO_COLOR and without --no-color. */
+export function colorEnabled(opts: OutputOptions): boolean {
+  const env = opts.env ?? process.env
+  if (opts.noColor || opts.json) return false
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true
+  return opts.stdoutIsTTY ?? Boolean(process.stdout.isTTY)
+}
+
+export function makeChalk(enabled: boolean): ChalkInstance {
+  return new Chalk({level: enabled ? 1 : 0})
+}
+
+export interface TableColumn {
+  header: string
+  align?: 'left' | 'right' | 'center'
+}
+
+/** One table style for the whole tool. */
+export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean): string {
+  const cols = columns.map((c) => (typeof c === 'string' ? {header: c} : c))
+  const c = makeChalk(color)
+  const table = new Table({
+    head: cols.map((col) => c.bold(col.header)),
+    colAligns: cols.map((col) => col.align ?? 'left'),
+    style: {head: [], border: [], compact: true},
+    wordWrap: false,
+  })
+  for (const row of rows) table.push(row.map((v) => (v === null || v === undefined ? '' : String(v))))
+  return table.toString()
+}
+
+/** Key/value lines for `show` commands. */
+export function renderFields(fields: [string, string | number | null | undefined][], color: boolean): string {
+  const c = makeChalk(color)
+  const width = Math.max(...fields.map(([k]) => k.length))
+  return fields.map(([k, v]) => `${c.bold(k.padEnd(width))}  ${v === null || v === undefined || v === '' ? c.dim('-') : String(v)}`).join('\n')
+}
+
+export interface Spinner {
+  start(text: string): void
+  update(text: string): void
+  succeed(text?: string): void
+  fail(text?: string): void
+  stop(): void
+}
+
+const silentSpinner: Spinner = {start() {}, update() {}, succeed() {}, fail() {}, stop() {}}
+
+/** A spinner on stderr, only when stderr is a terminal and --json is off. */
+export function makeSpinner(opts: {json?: boolean}): Spinner {
+  if (opts.json || !process.stderr.isTTY) return silentSpinner
+  let spinner: Ora | undefined
+  return {
+    start(text) {
+      spinner = ora({text, stream: process.stderr}).start()
+    },
+    update(text) {
+      if (spinner) spinner.text = text
+    },
+    succeed(text) {
+      spinner?.succeed(text)
+      spinner = undefined
+    },
+    fail(text) {
+      spinner?.fail(text)
+      spinner = undefined
+    },
+    stop() {
+      spinner?.stop()
+      spinner = undefined
+    },
+  }
+}

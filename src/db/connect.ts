@@ -1,0 +1,150 @@
+import {readFileSync} from 'node:fs'
+import mysql, {type Pool, type PoolConnection, type PoolOptions} from 'mysql2/promise'
+
+import {databaseError, IpamError, usage} from '../cli/errors.js'
+import {DEFAULT_PROFILE, profilePath, readProfiles} from './profiles.js'
+import {type DbUrl, maskedUrl, parseDbUrl} from './url.js'
+
+export interface ConnectionSource {
+  /** `--db` (its env twin IPAM_DATABASE_URL is read by the caller's flag parser or here). */
+  db?: string
+  profile?: string
+  configDir: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ResolvedConnection {
+  url: DbUrl
+  /** Where the URL came from, for `--verbose`. */
+  source: string
+}
+
+/** SPEC section 2: --db, else IPAM_DATABASE_URL, else the chosen or default profile. */
+export async function resolveConnection(src: ConnectionSource): Promise<ResolvedConnection> {
+  const env = src.env ?? process.env
+  let text: string | undefined
+  let source: string
+  if (src.db) {
+    text = src.db
+    source = '--db'
+  } else if (env.IPAM_DATABASE_URL) {
+    text = env.IPAM_DATABASE_URL
+    source = 'IPAM_DATABASE_URL'
+  } else {
+    const name = src.profile || env.IPAM_PROFILE || DEFAULT_PROFILE
+    const file = profilePath(src.configDir)
+    const profiles = await readProfiles(file)
+    const profile = profiles.profiles[name]
+    if (!profile && name !== DEFAULT_PROFILE) throw usage(`no profile named "${name}" in ${file}`, `create it with: ipam config set db mysql://user@host/db --profile ${name}`)
+    text = profile?.db
+    source = `profile "${name}"`
+    if (!text) {
+      throw new IpamError(2, 'no_database', 'no database configured', {
+        hint: 'pass --db mysql://user@host:3306/ipam, set IPAM_DATABASE_URL, or run `ipam config set db <url>` (try `ipam sandbox start` for a throwaway one)',
+      })
+    }
+  }
+  const url = parseDbUrl(text)
+  if (url.password === undefined && env.IPAM_DATABASE_PASSWORD) url.password = env.IPAM_DATABASE_PASSWORD
+  return {url, source}
+}
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'ECONNRESET', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'ENETUNREACH'])
+
+export function isConnectionError(error: unknown): boolean {
+  const e = error as {code?: string; fatal?: boolean}
+  return Boolean(e && (CONNECT_ERRORS.has(e.code ?? '') || e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ER_SERVER_SHUTDOWN' || e.code === 'ER_CON_COUNT_ERROR'))
+}
+
+/** Maps driver errors that are the user's environment, not a bug, to exit 5 with the URL masked. */
+export function mapDriverError(error: unknown, url?: DbUrl): unknown {
+  if (error instanceof IpamError) return error
+  const e = error as {code?: string; errno?: number; message?: string; sqlMessage?: string}
+  if (!e || typeof e !== 'object') return error
+  const where = url ? maskedUrl(url) : 'the database'
+  if (isConnectionError(error)) {
+    return databaseError('unreachable', `cannot reach the database at ${where}: ${e.code}`, 'check that the server is running and the host, port or socket is right', error)
+  }
+  switch (e.code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+    case 'ER_TABLEACCESS_DENIED_ERROR': {
+      return databaseError('access_denied', `access denied to ${where}`, 'check the user and password (IPAM_DATABASE_PASSWORD, the profile, or the prompt)', error)
+    }
+    case 'ER_BAD_DB_ERROR': {
+      return databaseError('no_such_database', `the database ${url?.database ?? ''} does not exist on ${where}`, 'create it with `ipam db migrate`', error)
+    }
+    case 'ER_NO_SUCH_TABLE': {
+      return databaseError('not_migrated', 'the database schema is not migrated', 'run `ipam db migrate`', error)
+    }
+    default:
+      return error
+  }
+}
+
+export interface Database {
+  pool: Pool
+  url: DbUrl
+  /** The node (host:port or socket) that answered. */
+  node: string
+  close(): Promise<void>
+}
+
+function poolOptions(url: DbUrl, host?: {host: string; port: number}, withDatabase = true): PoolOptions {
+  const options: PoolOptions = {
+    user: url.user,
+    password: url.password,
+    database: withDatabase ? url.database : undefined,
+    connectionLimit: 4,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    multipleStatements: false,
+    connectTimeout: 10_000,
+  }
+  if (url.socket) options.socketPath = url.socket
+  else if (host) {
+    options.host = host.host
+    options.port = host.port
+  }
+  if (url.ssl === true) options.ssl = {rejectUnauthorized: true}
+  else if (typeof url.ssl === 'string') {
+    try {
+      options.ssl = {ca: readFileSync(url.ssl, 'utf8'), rejectUnauthorized: true}
+    } catch {
+      throw usage(`cannot read the CA file ${url.ssl} named by ?ssl=`)
+    }
+  }
+  return options
+}
+
+/**
+ * Opens one pool for the process. With several hosts in the URL they are tried
+ * in order; the first that accepts a connection serves the whole command.
+ */
+export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; sessionSetup?: (c: PoolConnection) => Promise<void>} = {}): Promise<Database> {
+  const targets = url.socket ? [undefined] : url.hosts
+  let lastError: unknown
+  for (const host of targets) {
+    const pool = mysql.createPool(poolOptions(url, host, opts.withDatabase ?? true))
+    // Session settings every connection needs: UTC and strict SQL.
+    pool.on('connection', (conn) => {
+      conn.query("SET time_zone = '+00:00', sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')")
+    })
+    try {
+      const conn = await pool.getConnection()
+      conn.release()
+      const node = url.socket ?? `${host!.host}:${host!.port}`
+      return {pool, url, node, close: () => pool.end().catch(() => undefined)}
+    } catch (error) {
+      lastError = error
+      await pool.end().catch(() => undefined)
+      if (!isConnectionError(error)) break
+    }
+  }
+  throw mapDriverError(lastError, url)
+}

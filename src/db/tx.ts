@@ -1,0 +1,56 @@
+import type {Pool, PoolConnection} from 'mysql2/promise'
+
+import {IpamError, Exit} from '../cli/errors.js'
+
+/** A connection inside an open transaction. */
+export type Tx = PoolConnection
+
+const RETRYABLE = new Set([1213 /* ER_LOCK_DEADLOCK, also Galera certification failure */, 1205 /* ER_LOCK_WAIT_TIMEOUT */])
+
+export function isRetryable(error: unknown): boolean {
+  return RETRYABLE.has((error as {errno?: number})?.errno ?? 0)
+}
+
+export interface TransactionOptions {
+  attempts?: number
+  /** Called before each retry, for --verbose. */
+  onRetry?: (attempt: number, error: unknown) => void
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Runs `fn` in one transaction on one connection: it commits whole or leaves
+ * nothing. A deadlock or lock-wait timeout (which is how a Galera cluster
+ * reports a conflicting commit) runs the whole function again, with bounded
+ * exponential backoff and jitter; `fn` must therefore have no effects outside
+ * the database.
+ */
+export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 10
+  for (let attempt = 1; ; attempt++) {
+    const conn = await pool.getConnection()
+    let began = false
+    try {
+      await conn.query('START TRANSACTION')
+      began = true
+      const result = await fn(conn)
+      await conn.query('COMMIT')
+      return result
+    } catch (error) {
+      if (began) await conn.query('ROLLBACK').catch(() => undefined)
+      if (!isRetryable(error)) throw error
+      if (attempt >= attempts) {
+        throw new IpamError(Exit.CONFLICT, 'busy', `the database stayed busy: the change conflicted with others ${attempts} times and was not made`, {
+          hint: 'nothing was changed; retrying the command is safe',
+          cause: error,
+        })
+      }
+      options.onRetry?.(attempt, error)
+      const base = Math.min(1000, 10 * 2 ** attempt)
+      await sleep(base / 2 + Math.random() * base)
+    } finally {
+      conn.release()
+    }
+  }
+}

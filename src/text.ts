@@ -1,0 +1,33 @@
+import {usage} from './cli/errors.js'
+
+/** Shows a user's value in a message without letting it break the terminal. */
+export function quote(value: string, max = 60): string {
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean)
+}
+
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+
+/** Free text (names, notes, descriptions): bounded length, no control characters but newline and tab. */
+export function checkText(field: string, value: string | undefined, max: number, opts: {multiline?: boolean} = {}): string | undefined {
+  if (value === undefined) return undefined
+  if (value.length > max) throw usage(`${field} is too long (${value.length} characters; at most ${max})`)
+  if (CONTROL.test(value) || (!opts.multiline && /[\n\t]/.test(value))) throw usage(`${field} ${quote(value)} contains control characters`)
+  return value
+}
+
+/** A short identifier-like value (assign type, location, region). */
+export function checkWord(field: string, value: string | undefined, max = 64): string | undefined {
+  if (value === undefined) return undefined
+  checkText(field, value, max)
+  if (value.trim() === '' || value !== value.trim()) throw usage(`${field} ${quote(value)} is empty or has surrounding spaces`)
+  return value
+}
+
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
+
+export function checkEmail(value: string, field = 'e-mail address'): string {
+  const email = value.trim()
+  if (email.length > 254 || !EMAIL.test(email) || email.split('@')[0].length > 64) throw usage(`${field} ${quote(value)} is not a valid e-mail address`)
+  return email.toLowerCase()
+}

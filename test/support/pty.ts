@@ -1,0 +1,71 @@
+import * as pty from 'node-pty'
+
+import {BIN, cleanEnv, tempHome} from './cli.js'
+
+/** Strips ANSI escapes so that tests can look for plain text on the screen. */
+export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[()][0-9A-B]|\u001b[=>]/g, '').replace(/\r/g, '')
+}
+
+export interface PtySession {
+  /** Everything written to the terminal so far, ANSI stripped. */
+  readonly output: string
+  /** Waits until the screen shows `text` (or matches the pattern) after the last `expect`. */
+  expect(text: string | RegExp, timeoutMs?: number): Promise<void>
+  write(data: string): void
+  /** Sends Ctrl-C. */
+  interrupt(): void
+  exited(): Promise<{code: number; signal?: number}>
+}
+
+/** Runs the built CLI on a real pseudo-terminal (stdin, stdout and stderr are all the terminal). */
+export function runPty(args: string[], opts: {env?: Record<string, string | undefined>; home?: string; cols?: number} = {}): PtySession {
+  const env = cleanEnv(opts.home ?? tempHome(), {TERM: 'xterm-256color', ...opts.env}) as Record<string, string>
+  const term = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: opts.cols ?? 120, rows: 40, env})
+  let output = ''
+  let cursor = 0
+  const waiters = new Set<() => void>()
+  term.onData((d) => {
+    output += d
+    for (const w of waiters) w()
+  })
+  const exit = new Promise<{code: number; signal?: number}>((resolve) => {
+    term.onExit((e) => {
+      for (const w of waiters) w()
+      resolve({code: e.exitCode, signal: e.signal})
+    })
+  })
+  return {
+    get output() {
+      return plain(output)
+    },
+    expect(text, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const screen = plain(output).slice(cursor)
+          const index = typeof text === 'string' ? screen.indexOf(text) : screen.search(text)
+          if (index >= 0) {
+            cursor += index + (typeof text === 'string' ? text.length : 1)
+            waiters.delete(check)
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`timed out waiting for ${String(text)} on the terminal; it shows:\n${plain(output).slice(cursor)}`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      })
+    },
+    write(data) {
+      term.write(data)
+    },
+    interrupt() {
+      term.write('\u0003')
+    },
+    exited: () => exit,
+  }
+}
