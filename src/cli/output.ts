@@ -85,3 +85,39 @@ export function makeSpinner(opts: {json?: boolean}): Spinner {
     },
   }
 }
+
+/** Whether the terminal can show Unicode block characters. */
+export function unicodeTerminal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || ''
+  if (/UTF-?8/i.test(locale)) return true
+  return locale === '' && process.platform !== 'win32' && env.TERM !== 'linux'
+}
+
+export interface BarOptions {
+  width?: number
+  ascii?: boolean
+  color?: boolean
+  warn?: number
+  critical?: number
+}
+
+/** A utilization bar; the percentage is always printed as text too, so it reads the same without colour. */
+export function utilizationBar(pct: number, opts: BarOptions = {}): string {
+  const width = opts.width ?? 10
+  const clamped = Math.max(0, Math.min(100, pct))
+  const eighths = Math.round((clamped / 100) * width * 8)
+  let bar: string
+  if (opts.ascii) {
+    const full = Math.round((clamped / 100) * width)
+    bar = `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`
+  } else {
+    const partial = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉']
+    const full = Math.floor(eighths / 8)
+    const rest = eighths % 8
+    bar = `${'█'.repeat(full)}${partial[rest]}${' '.repeat(width - full - (rest > 0 ? 1 : 0))}`
+    bar = `▕${bar}▏`
+  }
+  const c = makeChalk(Boolean(opts.color))
+  const paint = clamped >= (opts.critical ?? 95) ? c.red : clamped >= (opts.warn ?? 80) ? c.yellow : c.green
+  return `${paint(bar)} ${clamped.toFixed(1).padStart(5)}%`
+}

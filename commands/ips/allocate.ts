@@ -1,0 +1,37 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {allocate, STATUSES} from '../../src/space/addresses.js'
+
+export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
+  static override summary = 'Allocate a given address, or the next free one(s) of a pool'
+  static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast and gateway addresses and addresses with a PENDING request. --count N is all or nothing.'
+  static override examples = [
+    '<%= config.bin %> ips allocate --pool office --assigned-to alice --assign-type USER',
+    '<%= config.bin %> ips allocate --pool vms --count 20 --status RESERVED --json',
+    '<%= config.bin %> ips allocate 192.0.2.50 --assigned-to printer-3 --assign-type SERVER --description "3rd floor"',
+  ]
+  static override args = {ip: Args.string({description: 'the address to allocate (else --pool)'})}
+  static override flags = {
+    pool: Flags.string({char: 'p', description: 'pool (id or name) to take the next free address from'}),
+    count: Flags.integer({char: 'n', min: 1, max: 1_000_000, description: 'how many next-free addresses (all or nothing)'}),
+    status: Flags.string({options: [...STATUSES], default: 'ALLOCATED', description: 'status of the new addresses'}),
+    'assigned-to': Flags.string({description: 'who or what the address is for'}),
+    'assign-type': Flags.string({description: 'USER, VM, SERVER, …'}),
+    description: Flags.string({description: 'free text'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const result = await allocate(db.pool, {
+      address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
+      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description,
+    })
+    if (!this.json) {
+      if (result.addresses.length === 1) this.out(result.addresses[0].address)
+      else for (const a of result.addresses) this.out(a.address)
+      this.note(`Allocated ${result.addresses.length} address(es)${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
+    }
+    return result
+  }
+}

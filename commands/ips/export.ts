@@ -1,0 +1,44 @@
+import {createWriteStream} from 'node:fs'
+import {once} from 'node:events'
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {streamJsonArray, write} from '../../src/cli/stream.js'
+import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
+import {STATUSES} from '../../src/space/addresses.js'
+
+export default class IpsExport extends DbCommand<typeof IpsExport> {
+  static override summary = 'Export addresses as CSV (or JSON lines), streaming; `ips import` reads it back exactly'
+  static override examples = ['<%= config.bin %> ips export > addresses.csv', '<%= config.bin %> ips export --pool office -o office.csv', '<%= config.bin %> ips export --format jsonl | jq .address', '<%= config.bin %> ips export --json']
+  static override flags = {
+    output: Flags.string({char: 'o', description: 'write to this file instead of stdout'}),
+    format: Flags.string({options: ['csv', 'jsonl'], default: 'csv', description: 'csv, or jsonl (one JSON object per line); --json gives one JSON array'}),
+    network: Flags.string({description: 'only this network (id or CIDR)'}),
+    pool: Flags.string({description: 'only this pool (id or name)'}),
+    status: Flags.string({options: [...STATUSES], description: 'only this status'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const rows = exportAddresses(db.pool, {network: this.flags.network, pool: this.flags.pool, status: this.flags.status})
+    if (this.json) {
+      await streamJsonArray(rows)
+      return
+    }
+    const file = this.flags.output ? createWriteStream(this.flags.output, {mode: 0o644}) : undefined
+    const put = file ? async (s: string) => {
+      if (!file.write(s)) await once(file, 'drain')
+    } : write
+    let n = 0
+    if (this.flags.format === 'csv') await put(CSV_HEADER)
+    for await (const a of rows) {
+      await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description})}\n`)
+      n++
+    }
+    if (file) {
+      file.end()
+      await once(file, 'finish')
+    }
+    this.note(`Exported ${n} address(es)${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
+  }
+}

@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {listAddresses, STATUSES} from '../../src/space/addresses.js'
+import {streamJsonArray, streamColumns} from '../../src/cli/stream.js'
+
+export default class IpsList extends DbCommand<typeof IpsList> {
+  static override summary = 'List addresses that are not free, in address order (streams large results)'
+  static override examples = ['<%= config.bin %> ips list --pool office', '<%= config.bin %> ips list --network 192.0.2.0/24 --status RESERVED', '<%= config.bin %> ips list --json > all.json']
+  static override flags = {
+    network: Flags.string({description: 'only this network (id or CIDR)'}),
+    pool: Flags.string({description: 'only this pool (id or name)'}),
+    status: Flags.string({options: [...STATUSES], description: 'only this status'}),
+    limit: Flags.integer({min: 0, default: 0, description: 'at most this many (0: all)'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const rows = listAddresses(db.pool, {network: this.flags.network, pool: this.flags.pool, status: this.flags.status, limit: this.flags.limit})
+    if (this.json) {
+      await streamJsonArray(rows)
+      return
+    }
+    const n = await streamColumns(rows, [
+      {header: 'Address', width: 39, value: (a) => a.address},
+      {header: 'Status', width: 9, value: (a) => a.status},
+      {header: 'Assigned to', width: 24, value: (a) => a.assignedTo},
+      {header: 'Type', width: 8, value: (a) => a.assignType},
+      {header: 'Description', width: 0, value: (a) => a.description},
+    ], this.c)
+    if (n === 0) this.note('No addresses match.')
+  }
+}

@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {asciiFlag} from '../../src/cli/flags.js'
+import {unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
+import {utilizationThresholds} from '../../src/admin/settings.js'
+import {listPools} from '../../src/space/pools.js'
+
+export default class PoolsList extends DbCommand<typeof PoolsList> {
+  static override summary = 'List pools with their size and use'
+  static override examples = ['<%= config.bin %> pools list', '<%= config.bin %> pools list --location paris --json']
+  static override flags = {location: Flags.string({description: 'only pools available in this location'}), ascii: asciiFlag}
+
+  public async run() {
+    const db = await this.db()
+    const pools = await listPools(db.pool, {location: this.flags.location})
+    if (!this.json) {
+      if (pools.length === 0) this.note('No pools. Add one with: ipam pools add <name>')
+      else {
+        const t = await utilizationThresholds(db.pool)
+        const ascii = this.flags.ascii || !unicodeTerminal()
+        this.out(this.table(['ID', 'Pool', 'Locations', {header: 'Ranges', align: 'right'}, {header: 'Used', align: 'right'}, {header: 'Size', align: 'right'}, 'Utilization', 'Note'], pools.map((p) => [
+          p.id, p.name, p.locations.join(', '), p.ranges, p.used, p.size, utilizationBar(p.percent, {ascii, color: this.useColor, ...t}), p.note,
+        ])))
+      }
+    }
+    return pools
+  }
+}

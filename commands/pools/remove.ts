@@ -1,0 +1,25 @@
+import {Args} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {yesFlag} from '../../src/cli/flags.js'
+import {confirmOrRefuse} from '../../src/cli/prompt.js'
+import {planPoolRemoval, removePool} from '../../src/space/pools.js'
+
+export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
+  static override summary = 'Remove a pool with its ranges and their addresses'
+  static override examples = ['<%= config.bin %> pools remove office', '<%= config.bin %> pools remove office --yes']
+  static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
+  static override flags = {yes: yesFlag}
+
+  public async run() {
+    const db = await this.db()
+    const plan = await planPoolRemoval(db.pool, this.args.pool)
+    if (plan.addresses > 0 || plan.ranges > 0) {
+      this.note(`Removing pool ${plan.pool.name} also removes ${plan.ranges} range(s) and ${plan.addresses} address(es).`)
+      await confirmOrRefuse(`Remove pool ${plan.pool.name} with its ${plan.ranges} range(s) and ${plan.addresses} address(es)?`, {yes: this.flags.yes, what: `removing pool ${plan.pool.name}`})
+    }
+    const result = await removePool(db.pool, plan.pool.id, plan)
+    if (!this.json) this.out(`Removed pool ${result.removed.name}, ${result.ranges} range(s) and ${result.addresses} address(es).`)
+    return result
+  }
+}

@@ -1,0 +1,34 @@
+import {Args} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {asciiFlag} from '../../src/cli/flags.js'
+import {unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
+import {utilizationThresholds} from '../../src/admin/settings.js'
+import {showPool} from '../../src/space/pools.js'
+
+export default class PoolsShow extends DbCommand<typeof PoolsShow> {
+  static override summary = 'Show a pool, its address blocks and their use'
+  static override examples = ['<%= config.bin %> pools show office', '<%= config.bin %> pools show 3 --json']
+  static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
+  static override flags = {ascii: asciiFlag}
+
+  public async run() {
+    const db = await this.db()
+    const p = await showPool(db.pool, this.args.pool)
+    if (!this.json) {
+      const t = await utilizationThresholds(db.pool)
+      const bar = (pct: number) => utilizationBar(pct, {ascii: this.flags.ascii || !unicodeTerminal(), color: this.useColor, ...t})
+      this.out(this.fields([
+        ['Pool', `${p.name} (id ${p.id})`],
+        ['Locations', p.locations.length > 0 ? p.locations.join(', ') : 'everywhere'],
+        ['Note', p.note],
+        ['Size', p.size],
+        ['Used', `${p.used}: ${p.byStatus.ALLOCATED} allocated, ${p.byStatus.RESERVED} reserved, ${p.byStatus.USED} used`],
+        ['Utilization', bar(p.percent)],
+      ]))
+      if (p.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Range', 'Network', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}, 'Utilization'], p.ranges.map((r) => [r.id, r.range, r.network, r.size, r.used, bar(r.percent)]))}`)
+      else this.note(`No address blocks yet. Add one with: ipam ranges add ${p.name} <range>`)
+    }
+    return p
+  }
+}

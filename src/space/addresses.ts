@@ -1,0 +1,272 @@
+import type {Pool} from 'mysql2/promise'
+
+import {audit} from '../admin/audit.js'
+import {conflict, notFound, usage} from '../cli/errors.js'
+import {type Tx, withTransaction} from '../db/tx.js'
+import {type Family, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
+import {checkText, quote} from '../text.js'
+import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
+import {findFree, poolSegments, type Segment} from './nextfree.js'
+
+export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
+export type AddressStatus = (typeof STATUSES)[number]
+
+export interface AddressFields {
+  status?: string
+  assignedTo?: string
+  assignType?: string
+  description?: string
+}
+
+export interface CheckedFields {
+  status: AddressStatus
+  assignedTo: string | null
+  assignType: string | null
+  description: string | null
+}
+
+export function checkStatus(value: string | undefined, fallback: AddressStatus = 'ALLOCATED'): AddressStatus {
+  if (value === undefined || value === '') return fallback
+  const upper = value.toUpperCase()
+  if (!(STATUSES as readonly string[]).includes(upper)) throw usage(`invalid status ${quote(value)}`, `one of ${STATUSES.join(', ')}`)
+  return upper as AddressStatus
+}
+
+export function checkAssignType(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null
+  const upper = value.toUpperCase()
+  if (!/^[A-Z][A-Z0-9_-]{0,31}$/.test(upper)) throw usage(`invalid assign type ${quote(value)}`, 'a word such as USER, VM or SERVER (letters, digits, - and _, at most 32)')
+  return upper
+}
+
+export function checkFields(f: AddressFields): CheckedFields {
+  return {
+    status: checkStatus(f.status),
+    assignedTo: checkText('assigned-to', f.assignedTo, 255) || null,
+    assignType: checkAssignType(f.assignType),
+    description: checkText('description', f.description, 2000, {multiline: true}) || null,
+  }
+}
+
+export interface AddressView {
+  address: string
+  family: Family
+  status: AddressStatus | 'FREE'
+  assignedTo: string | null
+  assignType: string | null
+  description: string | null
+  network: string | null
+  createdAt: string | null
+  updatedAt: string | null
+}
+
+/** Multi-row insert; 1062 means another process took an address first (the caller retries or reports). */
+async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields): Promise<void> {
+  for (let i = 0; i < addrs.length; i += 1000) {
+    const rows = addrs.slice(i, i + 1000).map((a) => [family, a.toString(), f.status, f.assignedTo, f.assignType, f.description])
+    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows])
+  }
+}
+
+/** How many addresses of the segments can still be handed out (for the "exhausted" message only). */
+async function countFree(tx: Tx, segments: Segment[]): Promise<bigint> {
+  let free = 0n
+  for (const s of segments) {
+    const span = [s.family, s.start.toString(), s.end.toString()]
+    const [[u], [p]] = [
+      await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),
+      await tx.query<any[]>(
+        "SELECT COUNT(DISTINCT q.addr) AS n FROM ip_request q WHERE q.status = 'PENDING' AND q.family = ? AND q.addr BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ip WHERE ip.family = q.family AND ip.addr = q.addr)",
+        span,
+      ),
+    ]
+    free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(p[0].n)
+    if (s.gateway !== null && s.gateway >= s.start && s.gateway <= s.end) {
+      const [g] = await tx.query<any[]>('SELECT 1 FROM ip WHERE family = ? AND addr = ?', [s.family, s.gateway.toString()])
+      if (g.length === 0) free -= 1n
+    }
+  }
+  return free > 0n ? free : 0n
+}
+
+export interface AllocateInput extends AddressFields {
+  address?: string
+  pool?: string
+  count?: number
+}
+
+/**
+ * Allocates a given address, or the next free `count` addresses of a pool
+ * (all or nothing). Next-free takes the pool's row lock, so allocations in one
+ * pool queue behind each other while other pools go on.
+ */
+export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool: string | null; addresses: AddressView[]}> {
+  const f = checkFields(input)
+  const count = input.count ?? 1
+  if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw usage(`--count must be 1 to 1000000 (got ${input.count})`)
+  if (input.address !== undefined) {
+    if (count !== 1) throw usage('--count goes with --pool, not with a given address')
+    return allocateGiven(pool, input.address, input.pool, f)
+  }
+  if (!input.pool) throw usage('give an address to allocate, or --pool to take the next free one', 'e.g. `ipam ips allocate 192.0.2.10` or `ipam ips allocate --pool office`')
+  return withTransaction(pool, async (tx) => {
+    const p = await findPool(tx, input.pool!, {forUpdate: true})
+    const segments = await poolSegments(tx, p.id)
+    if (segments.length === 0) throw conflict('exhausted', `pool ${p.name} has no address blocks`, `add one with \`ipam ranges add ${p.name} <range>\``)
+    const byFamily = new Map<Family, Segment[]>()
+    for (const s of segments) byFamily.set(s.family, [...(byFamily.get(s.family) ?? []), s])
+    // A pool holding both families hands out IPv4 first, then IPv6.
+    let remaining = count
+    const chosen: {family: Family; addrs: bigint[]}[] = []
+    for (const [family, segs] of [...byFamily.entries()].sort((a, b) => a[0] - b[0])) {
+      if (remaining === 0) break
+      const addrs = await findFree(tx, segs, remaining)
+      if (addrs.length > 0) chosen.push({family, addrs})
+      remaining -= addrs.length
+    }
+    if (remaining > 0) {
+      const free = await countFree(tx, segments)
+      throw conflict('exhausted', `pool ${p.name} is exhausted: ${count} requested, ${free} free`, count > 1 ? 'nothing was allocated (--count is all or nothing)' : undefined, {requested: count, free: free.toString()})
+    }
+    for (const c of chosen) await insertAddresses(tx, c.family, c.addrs, f)
+    const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
+    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
+    return {pool: p.name, addresses: await viewsOf(tx, chosen)}
+  })
+}
+
+async function viewsOf(tx: Tx, chosen: {family: Family; addrs: bigint[]}[]): Promise<AddressView[]> {
+  const out: AddressView[] = []
+  for (const c of chosen) {
+    if (c.addrs.length === 0) continue
+    const lo = c.addrs[0]
+    const hi = c.addrs.at(-1)!
+    const [rows] = await tx.query<any[]>(
+      `SELECT ip.*, (SELECT n.cidr FROM ipnet n WHERE n.family = ip.family AND ip.addr BETWEEN n.network AND n.broadcast ORDER BY n.prefix DESC LIMIT 1) AS network
+       FROM ip WHERE family = ? AND addr BETWEEN ? AND ? ORDER BY addr`,
+      [c.family, lo.toString(), hi.toString()],
+    )
+    const wanted = new Set(c.addrs.map(String))
+    for (const r of rows) if (wanted.has(String(r.addr))) out.push(toView(r))
+  }
+  return out
+}
+
+export function toView(r: any): AddressView {
+  const family = Number(r.family) as Family
+  return {
+    address: formatAddress(family, BigInt(r.addr)),
+    family,
+    status: r.status,
+    assignedTo: r.assigned_to,
+    assignType: r.assign_type,
+    description: r.description,
+    network: r.network ?? null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+async function allocateGiven(pool: Pool, text: string, poolRef: string | undefined, f: CheckedFields) {
+  const a = parseAddress(text)
+  return withTransaction(pool, async (tx) => {
+    const net = await networkContaining(tx, a.family, a.value)
+    if (!net) throw notFound(`no network contains ${formatAddress(a.family, a.value)}`, 'add the network first with `ipam networks add`')
+    const why = unusableReason(cidrOfRow(net), a.value, net.gateway)
+    if (why) throw usage(`${formatAddress(a.family, a.value)} cannot be allocated: ${why}`)
+    let p: PoolRow | undefined
+    if (poolRef) {
+      p = await findPool(tx, poolRef, {forUpdate: true})
+      const [inPool] = await tx.query<any[]>('SELECT id FROM ippool_range WHERE pool_id = ? AND family = ? AND start_addr <= ? AND end_addr >= ?', [p.id, a.family, a.value.toString(), a.value.toString()])
+      if (inPool.length === 0) throw usage(`${formatAddress(a.family, a.value)} is not in pool ${p.name}`)
+    }
+    try {
+      await insertAddresses(tx, a.family, [a.value], f)
+    } catch (error) {
+      if ((error as {errno?: number}).errno !== 1062) throw error
+      const [rows] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [a.family, a.value.toString()])
+      const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
+      throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
+    }
+    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f}})
+    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}])}
+  })
+}
+
+/** Releases addresses (deletes their rows), all or nothing: one that is not allocated stops the lot with exit 3. */
+export async function release(pool: Pool, texts: string[]): Promise<AddressView[]> {
+  if (texts.length === 0) throw usage('name at least one address to release')
+  const addrs = texts.map((t) => parseAddress(t))
+  return withTransaction(pool, async (tx) => {
+    const released: AddressView[] = []
+    const missing: string[] = []
+    for (const a of addrs) {
+      const [rows] = await tx.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr = ? FOR UPDATE', [a.family, a.value.toString()])
+      if (rows.length === 0) missing.push(formatAddress(a.family, a.value))
+      else released.push(toView(rows[0]))
+    }
+    if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === addrs.length ? undefined : 'nothing was released')
+    for (const a of addrs) await tx.query('DELETE FROM ip WHERE family = ? AND addr = ?', [a.family, a.value.toString()])
+    await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
+    return released
+  })
+}
+
+/** One address: its row, or FREE, with its network, pool and requests. */
+export async function showAddress(pool: Pool, text: string) {
+  const a = parseAddress(text)
+  const v = a.value.toString()
+  const [[rows], net, [ranges], [requests]] = await Promise.all([
+    pool.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr = ?', [a.family, v]),
+    networkContaining(pool, a.family, a.value),
+    pool.query<any[]>('SELECT r.id, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id WHERE r.family = ? AND r.start_addr <= ? AND r.end_addr >= ?', [a.family, v, v]),
+    pool.query<any[]>('SELECT id, status, requested_by, email, requested_at FROM ip_request WHERE family = ? AND addr = ? ORDER BY id DESC LIMIT 20', [a.family, v]),
+  ])
+  if (!rows[0] && !net) throw notFound(`${formatAddress(a.family, a.value)} is in no network and not allocated`)
+  const base: AddressView = rows[0]
+    ? toView(rows[0])
+    : {address: formatAddress(a.family, a.value), family: a.family, status: 'FREE', assignedTo: null, assignType: null, description: null, network: null, createdAt: null, updatedAt: null}
+  const reason = net ? unusableReason(cidrOfRow(net), a.value, net.gateway) : undefined
+  return {
+    ...base,
+    network: net?.cidr ?? null,
+    pool: ranges[0]?.name ?? null,
+    usable: reason === undefined,
+    note: reason ?? null,
+    requests: requests.map((r) => ({id: Number(r.id), status: r.status, requestedBy: r.requested_by, email: r.email, requestedAt: r.requested_at})),
+  }
+}
+
+export interface ListFilter {
+  network?: string
+  pool?: string
+  status?: string
+  limit?: number
+}
+
+/** Streams addresses in address order, without holding them all in memory. */
+export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGenerator<AddressView> {
+  const where: string[] = []
+  const params: unknown[] = []
+  let join = ''
+  if (filter.network) {
+    const net = await findNetwork(pool, filter.network)
+    where.push('ip.family = ? AND ip.addr BETWEEN ? AND ?')
+    params.push(net.family, net.network.toString(), net.broadcast.toString())
+  }
+  if (filter.pool) {
+    const p = await findPool(pool, filter.pool)
+    join = 'JOIN ippool_range r ON r.family = ip.family AND ip.addr BETWEEN r.start_addr AND r.end_addr AND r.pool_id = ?'
+    params.unshift(p.id)
+  }
+  if (filter.status) {
+    where.push('ip.status = ?')
+    params.push(checkStatus(filter.status))
+  }
+  const limit = filter.limit && filter.limit > 0 ? " LIMIT ?" : ""
+  if (limit) params.push(Math.floor(filter.limit!))
+  const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.created_at, ip.updated_at
+    FROM ip ${join} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
+  const stream = (pool as any).pool.query(sql, params).stream({highWaterMark: 500})
+  for await (const row of stream) yield toView(row)
+}

@@ -1,0 +1,168 @@
+import {createReadStream} from 'node:fs'
+import type {Pool} from 'mysql2/promise'
+
+import {audit} from '../admin/audit.js'
+import {IpamError, notFound, usage} from '../cli/errors.js'
+import {withTransaction} from '../db/tx.js'
+import {formatAddress, parseAddress, unusableReason, type Family} from '../net/ip.js'
+import {checkFields, listAddresses, type AddressView} from './addresses.js'
+import {csvField, readCsv} from './csv.js'
+import {NetworkIndex} from './netindex.js'
+
+export const CSV_COLUMNS = ['address', 'status', 'assigned_to', 'assign_type', 'description'] as const
+const BATCH = 2000
+
+export interface ImportProblem {
+  line: number
+  message: string
+}
+
+export interface ImportResult {
+  imported: number
+  skipped: number
+  problems: ImportProblem[]
+}
+
+class RowError extends Error {}
+
+/**
+ * Imports a CSV of addresses in one transaction: every row is checked (address,
+ * a network holding it, usable, status, fields, not already taken) and a bad
+ * row stops the import with its line number, leaving nothing of it behind;
+ * with `skipInvalid` bad rows are reported and skipped.
+ */
+export async function importAddresses(pool: Pool, file: string, opts: {skipInvalid?: boolean; onProgress?: (rows: number) => void} = {}): Promise<ImportResult> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const s = createReadStream(file)
+      s.once('open', () => {
+        s.destroy()
+        resolve()
+      })
+      s.once('error', reject)
+    })
+  } catch (error) {
+    throw notFound(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  return withTransaction(pool, async (tx) => {
+    const index = await NetworkIndex.load(tx)
+    const result: ImportResult = {imported: 0, skipped: 0, problems: []}
+    let columns: string[] = [...CSV_COLUMNS]
+    let first = true
+    let batch: {line: number; family: Family; value: bigint; row: unknown[]}[] = []
+
+    const fail = (line: number, message: string) => {
+      if (!opts.skipInvalid) throw usage(`line ${line}: ${message}`, 'nothing was imported; fix the line or pass --skip-invalid')
+      result.skipped++
+      if (result.problems.length < 1000) result.problems.push({line, message})
+    }
+
+    const flush = async () => {
+      if (batch.length === 0) return
+      let rows = batch
+      if (opts.skipInvalid) {
+        // Known duplicates are skipped up front so that the insert cannot fail on them.
+        const seen = new Set<string>()
+        const keep: typeof batch = []
+        const byFamily = new Map<Family, string[]>()
+        for (const b of rows) byFamily.set(b.family, [...(byFamily.get(b.family) ?? []), b.value.toString()])
+        const taken = new Set<string>()
+        for (const [family, values] of byFamily) {
+          const [existing] = await tx.query<any[]>('SELECT addr FROM ip WHERE family = ? AND addr IN (?)', [family, values])
+          for (const e of existing) taken.add(`${family}-${e.addr}`)
+        }
+        for (const b of rows) {
+          const key = `${b.family}-${b.value}`
+          if (taken.has(key) || seen.has(key)) fail(b.line, `${formatAddress(b.family, b.value)} is already allocated (in the database or earlier in the file)`)
+          else {
+            seen.add(key)
+            keep.push(b)
+          }
+        }
+        rows = keep
+      }
+      if (rows.length > 0) {
+        try {
+          await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows.map((b) => b.row)])
+        } catch (error) {
+          if ((error as {errno?: number}).errno !== 1062) throw error
+          const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)
+          const hit = m ? rows.find((b) => b.family === Number(m[1]) && b.value === BigInt(m[2])) : undefined
+          throw usage(`line ${hit?.line ?? '?'}: ${hit ? formatAddress(hit.family, hit.value) : 'an address'} is already allocated (in the database or earlier in the file)`, 'nothing was imported')
+        }
+      }
+      result.imported += rows.length
+      batch = []
+      opts.onProgress?.(result.imported)
+    }
+
+    let records: AsyncGenerator<{line: number; fields: string[]}>
+    try {
+      records = readCsv(createReadStream(file))
+    } catch (error) {
+      throw notFound(`cannot read ${file}: ${(error as Error).message}`)
+    }
+    try {
+      for await (const rec of records) {
+        if (first) {
+          first = false
+          if (rec.fields[0]?.trim().toLowerCase() === 'address') {
+            columns = rec.fields.map((f) => f.trim().toLowerCase())
+            const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c))
+            if (unknown.length > 0) throw usage(`line ${rec.line}: unknown column(s) ${unknown.join(', ')}`, `columns: ${CSV_COLUMNS.join(',')}`)
+            continue
+          }
+        }
+        try {
+          if (rec.fields.length !== columns.length) throw new RowError(`expected ${columns.length} columns (${columns.join(',')}), found ${rec.fields.length}`)
+          const get = (name: string) => {
+            const i = columns.indexOf(name)
+            return i < 0 || rec.fields[i] === '' ? undefined : rec.fields[i]
+          }
+          let a
+          try {
+            a = parseAddress(get('address') ?? '')
+          } catch (error) {
+            throw new RowError((error as Error).message)
+          }
+          const net = index.find(a.family, a.value)
+          if (!net) throw new RowError(`no network contains ${formatAddress(a.family, a.value)}`)
+          const why = unusableReason({family: a.family, network: net.network, broadcast: net.broadcast, prefix: net.prefix}, a.value)
+          if (why) throw new RowError(`${formatAddress(a.family, a.value)} cannot be allocated: ${why}`)
+          let f
+          try {
+            f = checkFields({status: get('status'), assignedTo: get('assigned_to'), assignType: get('assign_type'), description: get('description')})
+          } catch (error) {
+            throw new RowError((error as Error).message)
+          }
+          batch.push({line: rec.line, family: a.family, value: a.value, row: [a.family, a.value.toString(), f.status, f.assignedTo, f.assignType, f.description]})
+        } catch (error) {
+          if (!(error instanceof RowError)) throw error
+          fail(rec.line, error.message)
+        }
+        if (batch.length >= BATCH) await flush()
+      }
+    } catch (error) {
+      if (error instanceof IpamError) throw error
+      const line = (error as {line?: number}).line
+      if (line !== undefined) throw usage((error as Error).message, 'nothing was imported')
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw notFound(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
+      }
+      throw error
+    }
+    await flush()
+    await audit(tx, {action: 'ips.import', objectType: 'file', objectId: file.slice(-128), detail: {imported: result.imported, skipped: result.skipped}})
+    return result
+  })
+}
+
+export function csvLine(a: AddressView): string {
+  return `${[a.address, a.status, a.assignedTo, a.assignType, a.description].map((v) => csvField(v)).join(',')}\n`
+}
+
+export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\n`
+
+export function exportAddresses(pool: Pool, filter: {network?: string; pool?: string; status?: string} = {}): AsyncGenerator<AddressView> {
+  return listAddresses(pool, filter)
+}

@@ -1,0 +1,169 @@
+import type {Pool} from 'mysql2/promise'
+
+import {audit} from '../admin/audit.js'
+import {conflict, usage} from '../cli/errors.js'
+import {withTransaction} from '../db/tx.js'
+import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
+import {checkText} from '../text.js'
+import {
+  checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
+} from './model.js'
+
+export interface NetworkInput {
+  cidr: string
+  name?: string
+  gateway?: string
+  vlan?: number
+  locations?: string[]
+  note?: string
+}
+
+export async function addNetwork(pool: Pool, input: NetworkInput) {
+  const c = parseCidr(input.cidr)
+  const name = checkText('name', input.name, 255)
+  const note = checkText('note', input.note, 4000, {multiline: true})
+  const locations = checkLocations(input.locations)
+  if (input.vlan !== undefined && (!Number.isInteger(input.vlan) || input.vlan < 1 || input.vlan > 4094)) throw usage(`VLAN ${input.vlan} is out of range (1-4094)`)
+  let gateway: bigint | null = null
+  if (input.gateway !== undefined) {
+    const g = parseAddress(input.gateway, 'gateway')
+    if (g.family !== c.family) throw usage(`the gateway ${input.gateway} is not an IPv${c.family} address`)
+    const why = unusableReason(c, g.value)
+    if (why) throw usage(`the gateway ${formatAddress(g.family, g.value)} cannot be used: ${why}`)
+    gateway = g.value
+  }
+  const cidr = formatCidr(c)
+  return withTransaction(pool, async (tx) => {
+    try {
+      const [res] = await tx.query<any>('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+        c.family, c.network.toString(), c.broadcast.toString(), c.prefix, cidr, name ?? null, gateway?.toString() ?? null, input.vlan ?? null, note ?? null, JSON.stringify(locations),
+      ])
+      const net = await findNetwork(tx, String(res.insertId))
+      if (gateway !== null) {
+        const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [c.family, gateway.toString()])
+        if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
+      }
+      await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
+      return networkView(net)
+    } catch (error) {
+      if ((error as {errno?: number}).errno === 1062) throw conflict('duplicate', `the network ${cidr} already exists`, 'see it with `ipam networks show ' + cidr + '`')
+      throw error
+    }
+  })
+}
+
+export interface NetworkListFilter {
+  location?: string
+  family?: 4 | 6
+  over?: number
+}
+
+/** Networks with utilization, from one aggregate query (a correlated count per network on the address index). */
+export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
+  const where: string[] = []
+  const params: unknown[] = []
+  if (filter.location) {
+    where.push(locationCondition('n.locations'))
+    params.push(filter.location)
+  }
+  if (filter.family) {
+    where.push('n.family = ?')
+    params.push(filter.family)
+  }
+  const [rows] = await pool.query<any[]>(
+    `SELECT ${NETWORK_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')},
+       (SELECT COUNT(*) FROM ip WHERE ip.family = n.family AND ip.addr BETWEEN n.network AND n.broadcast) AS used
+     FROM ipnet n ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY n.family, n.network, n.prefix`,
+    params,
+  )
+  const out = rows.map((r) => {
+    const net = toNetworkRow(r)
+    const used = BigInt(r.used)
+    const usable = usableCount(cidrOfRow(net), net.gateway)
+    return {...networkView(net), used: Number(used), percent: percent(used, usable)}
+  })
+  return filter.over === undefined ? out : out.filter((n) => n.percent >= filter.over!)
+}
+
+/** A network with its parent, children, breakdown by status and by pool. */
+export async function showNetwork(pool: Pool, ref: string) {
+  const net = await findNetwork(pool, ref)
+  const span = [net.family, net.network.toString(), net.broadcast.toString()]
+  const [[parentRows], [childRows], [statusRows], [rangeRows]] = await Promise.all([
+    pool.query<any[]>(`SELECT id, cidr FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND prefix < ? ORDER BY prefix DESC LIMIT 1`, [net.family, net.network.toString(), net.broadcast.toString(), net.prefix]),
+    pool.query<any[]>(
+      `SELECT c.id, c.cidr, c.name FROM ipnet c WHERE c.family = ? AND c.network >= ? AND c.broadcast <= ? AND c.prefix > ?
+        AND NOT EXISTS (SELECT 1 FROM ipnet m WHERE m.family = c.family AND m.prefix > ? AND m.prefix < c.prefix AND m.network <= c.network AND m.broadcast >= c.broadcast AND m.network >= ? AND m.broadcast <= ?)
+       ORDER BY c.network`,
+      [...span, net.prefix, net.prefix, net.network.toString(), net.broadcast.toString()],
+    ),
+    pool.query<any[]>('SELECT status, COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ? GROUP BY status', span),
+    pool.query<any[]>(
+      `SELECT r.id, p.name AS pool, r.start_addr, r.end_addr,
+         (SELECT COUNT(*) FROM ip WHERE ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr) AS used
+       FROM ippool_range r JOIN ippool p ON p.id = r.pool_id WHERE r.ipnet_id = ? ORDER BY r.start_addr`,
+      [net.id],
+    ),
+  ])
+  const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
+  for (const r of statusRows) byStatus[r.status] = Number(r.n)
+  const used = BigInt(Object.values(byStatus).reduce((a, b) => a + b, 0))
+  const usable = usableCount(cidrOfRow(net), net.gateway)
+  return {
+    ...networkView(net),
+    used: Number(used),
+    free: (usable - used > 0n ? usable - used : 0n).toString(),
+    percent: percent(used, usable),
+    byStatus,
+    parent: parentRows[0] ? {id: Number(parentRows[0].id), cidr: parentRows[0].cidr} : null,
+    children: childRows.map((c) => ({id: Number(c.id), cidr: c.cidr, name: c.name})),
+    ranges: rangeRows.map((r) => {
+      const start = BigInt(r.start_addr)
+      const end = BigInt(r.end_addr)
+      return {id: Number(r.id), pool: r.pool, range: start === end ? formatAddress(net.family, start) : `${formatAddress(net.family, start)}-${formatAddress(net.family, end)}`, size: (end - start + 1n).toString(), used: Number(r.used)}
+    }),
+  }
+}
+
+/** Addresses owned by this network alone: inside it and inside no other network. */
+const ORPHANED_ADDRESSES = `FROM ip WHERE ip.family = ? AND ip.addr BETWEEN ? AND ?
+  AND NOT EXISTS (SELECT 1 FROM ipnet o WHERE o.id <> ? AND o.family = ip.family AND ip.addr BETWEEN o.network AND o.broadcast)`
+
+export interface RemovalPlan {
+  addresses: number
+  ranges: number
+}
+
+async function networkRemovalPlan(db: Pool | import('../db/tx.js').Tx, net: NetworkRow): Promise<RemovalPlan> {
+  const params = [net.family, net.network.toString(), net.broadcast.toString(), net.id]
+  const [[a], [r]] = await Promise.all([
+    db.query<any[]>(`SELECT COUNT(*) AS n ${ORPHANED_ADDRESSES}`, params),
+    db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id]),
+  ])
+  return {addresses: Number(a[0].n), ranges: Number(r[0].n)}
+}
+
+export async function planNetworkRemoval(pool: Pool, ref: string) {
+  const net = await findNetwork(pool, ref)
+  return {network: networkView(net), ...(await networkRemovalPlan(pool, net))}
+}
+
+/**
+ * Removes a network with its ranges and the addresses that no other network
+ * holds, in one transaction. `confirmed` must cover what the plan showed: if
+ * more would go now than was confirmed, nothing is removed.
+ */
+export async function removeNetwork(pool: Pool, id: number, confirmed: RemovalPlan) {
+  return withTransaction(pool, async (tx) => {
+    const net = await findNetwork(tx, String(id), {forUpdate: true})
+    const plan = await networkRemovalPlan(tx, net)
+    if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
+      throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
+    }
+    await tx.query(`DELETE ip ${ORPHANED_ADDRESSES}`, [net.family, net.network.toString(), net.broadcast.toString(), net.id])
+    await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
+    await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
+    return {removed: networkView(net), ...plan}
+  })
+}

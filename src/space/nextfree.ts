@@ -1,0 +1,101 @@
+import {BLOCK_SIZE} from '../db/schema.js'
+import type {Tx} from '../db/tx.js'
+import {type Family, usableBounds} from '../net/ip.js'
+
+/** A stretch of a pool that may be handed out: a range clipped to its network's usable bounds. */
+export interface Segment {
+  family: Family
+  start: bigint
+  end: bigint
+  /** Never handed out. */
+  gateway: bigint | null
+}
+
+/** The pool's ranges as segments, lowest first. */
+export async function poolSegments(tx: Tx, poolId: number): Promise<Segment[]> {
+  const [rows] = await tx.query<any[]>(
+    `SELECT r.family, r.start_addr, r.end_addr, n.network, n.broadcast, n.prefix, n.gateway
+     FROM ippool_range r JOIN ipnet n ON n.id = r.ipnet_id WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`,
+    [poolId],
+  )
+  const out: Segment[] = []
+  for (const r of rows) {
+    const family = Number(r.family) as Family
+    const bounds = usableBounds({family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix)})
+    const start = BigInt(r.start_addr) > bounds.first ? BigInt(r.start_addr) : bounds.first
+    const end = BigInt(r.end_addr) < bounds.last ? BigInt(r.end_addr) : bounds.last
+    if (start <= end) out.push({family, start, end, gateway: r.gateway === null ? null : BigInt(r.gateway)})
+  }
+  return out
+}
+
+/**
+ * The first block at or after `from` (up to `to`) that may hold a free
+ * address: one with no summary row, or one whose used count is below the
+ * block size. Reads only summary rows, never the used addresses.
+ */
+async function firstOpenBlock(tx: Tx, family: Family, from: bigint, to: bigint): Promise<bigint | undefined> {
+  const f = from.toString()
+  const t = to.toString()
+  const [rows] = await tx.query<any[]>(
+    `SELECT MIN(b) AS b FROM (
+       SELECT ? AS b FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM ipam_ip_block WHERE family = ? AND block = ?)
+       UNION ALL (SELECT block FROM ipam_ip_block WHERE family = ? AND block BETWEEN ? AND ? AND used < ? ORDER BY block LIMIT 1)
+       UNION ALL (SELECT x.block + 1 FROM ipam_ip_block x LEFT JOIN ipam_ip_block y ON y.family = x.family AND y.block = x.block + 1
+                  WHERE x.family = ? AND x.block BETWEEN ? AND ? AND y.block IS NULL ORDER BY x.block LIMIT 1)
+     ) open_blocks`,
+    [f, family, f, family, f, t, BLOCK_SIZE.toString(), family, f, t],
+  )
+  if (rows[0]?.b === null || rows[0]?.b === undefined) return undefined
+  const b = BigInt(rows[0].b)
+  return b <= to ? b : undefined
+}
+
+const CHUNK = 512
+
+/**
+ * Finds up to `want` free addresses, lowest first, in the segments: free means
+ * no `ip` row, not the gateway, and no PENDING request for it. Cost depends
+ * on the blocks it visits, not on how many addresses are used before them.
+ * The caller holds the pool's row lock; the unique key on `ip` is the last guard.
+ */
+export async function findFree(tx: Tx, segments: Segment[], want: number): Promise<bigint[]> {
+  const found: bigint[] = []
+  for (const seg of segments) {
+    let cursor = seg.start
+    while (cursor <= seg.end && found.length < want) {
+      const block = await firstOpenBlock(tx, seg.family, cursor / BLOCK_SIZE, seg.end / BLOCK_SIZE)
+      if (block === undefined) break
+      const blockStart = block * BLOCK_SIZE
+      if (blockStart > cursor) cursor = blockStart
+      const blockEnd = (block + 1n) * BLOCK_SIZE - 1n < seg.end ? (block + 1n) * BLOCK_SIZE - 1n : seg.end
+      await collectFree(tx, seg, cursor, blockEnd, want, found)
+      cursor = blockEnd + 1n
+    }
+    if (found.length >= want) break
+  }
+  return found
+}
+
+/** Walks one block's used addresses in chunks, collecting the gaps. */
+async function collectFree(tx: Tx, seg: Segment, from: bigint, to: bigint, want: number, found: bigint[]): Promise<void> {
+  const [pendingRows] = await tx.query<any[]>("SELECT addr FROM ip_request WHERE status = 'PENDING' AND family = ? AND addr BETWEEN ? AND ?", [seg.family, from.toString(), to.toString()])
+  const excluded = new Set<bigint>(pendingRows.map((r) => BigInt(r.addr)))
+  if (seg.gateway !== null) excluded.add(seg.gateway)
+  let expected = from
+  const take = (upTo: bigint) => {
+    // every address from `expected` up to, not including, `upTo` is free
+    for (let a = expected; a < upTo && found.length < want; a++) if (!excluded.has(a)) found.push(a)
+  }
+  for (;;) {
+    const [rows] = await tx.query<any[]>('SELECT addr FROM ip WHERE family = ? AND addr >= ? AND addr <= ? ORDER BY addr LIMIT ?', [seg.family, expected.toString(), to.toString(), CHUNK])
+    for (const r of rows) {
+      const used = BigInt(r.addr)
+      take(used)
+      if (found.length >= want) return
+      expected = used + 1n
+    }
+    if (rows.length < CHUNK) break
+  }
+  take(to + 1n)
+}
