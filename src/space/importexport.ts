@@ -87,7 +87,9 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
         } catch (error) {
           if ((error as {errno?: number}).errno !== 1062) throw error
           const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)
-          const hit = m ? rows.find((b) => b.family === Number(m[1]) && b.value === BigInt(m[2])) : undefined
+          // Twice in this batch: the second is the duplicate; once: it clashes with the database or an earlier batch.
+          const matches = m ? rows.filter((b) => b.family === Number(m[1]) && b.value === BigInt(m[2])) : []
+          const hit = matches.length > 1 ? matches[1] : matches[0]
           throw usage(`line ${hit?.line ?? '?'}: ${hit ? formatAddress(hit.family, hit.value) : 'an address'} is already allocated (in the database or earlier in the file)`, 'nothing was imported')
         }
       }
