@@ -63,7 +63,7 @@ export interface AddressView {
 /** Multi-row insert; 1062 means another process took an address first (the caller retries or reports). */
 async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields): Promise<void> {
   for (let i = 0; i < addrs.length; i += 1000) {
-    const rows = addrs.slice(i, i + 1000).map((a) => [family, a.toString(), f.status, f.assignedTo, f.assignType, f.description])
+    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description])
     await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows])
   }
 }
@@ -72,7 +72,7 @@ async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: Check
 async function countFree(tx: Tx, segments: Segment[]): Promise<bigint> {
   let free = 0n
   for (const s of segments) {
-    const span = [s.family, s.start.toString(), s.end.toString()]
+    const span = [s.family, s.start, s.end]
     const [[u], [p]] = [
       await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),
       await tx.query<any[]>(
@@ -82,7 +82,7 @@ async function countFree(tx: Tx, segments: Segment[]): Promise<bigint> {
     ]
     free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(p[0].n)
     if (s.gateway !== null && s.gateway >= s.start && s.gateway <= s.end) {
-      const [g] = await tx.query<any[]>('SELECT 1 FROM ip WHERE family = ? AND addr = ?', [s.family, s.gateway.toString()])
+      const [g] = await tx.query<any[]>('SELECT 1 FROM ip WHERE family = ? AND addr = ?', [s.family, s.gateway])
       if (g.length === 0) free -= 1n
     }
   }
@@ -144,7 +144,7 @@ async function viewsOf(tx: Tx, chosen: {family: Family; addrs: bigint[]}[]): Pro
     const [rows] = await tx.query<any[]>(
       `SELECT ip.*, (SELECT n.cidr FROM ipnet n WHERE n.family = ip.family AND ip.addr BETWEEN n.network AND n.broadcast ORDER BY n.prefix DESC LIMIT 1) AS network
        FROM ip WHERE family = ? AND addr BETWEEN ? AND ? ORDER BY addr`,
-      [c.family, lo.toString(), hi.toString()],
+      [c.family, lo, hi],
     )
     const wanted = new Set(c.addrs.map(String))
     for (const r of rows) if (wanted.has(String(r.addr))) out.push(toView(r))
@@ -177,14 +177,14 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
     let p: PoolRow | undefined
     if (poolRef) {
       p = await findPool(tx, poolRef, {forUpdate: true})
-      const [inPool] = await tx.query<any[]>('SELECT id FROM ippool_range WHERE pool_id = ? AND family = ? AND start_addr <= ? AND end_addr >= ?', [p.id, a.family, a.value.toString(), a.value.toString()])
+      const [inPool] = await tx.query<any[]>('SELECT id FROM ippool_range WHERE pool_id = ? AND family = ? AND start_addr <= ? AND end_addr >= ?', [p.id, a.family, a.value, a.value])
       if (inPool.length === 0) throw usage(`${formatAddress(a.family, a.value)} is not in pool ${p.name}`)
     }
     try {
       await insertAddresses(tx, a.family, [a.value], f)
     } catch (error) {
       if ((error as {errno?: number}).errno !== 1062) throw error
-      const [rows] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [a.family, a.value.toString()])
+      const [rows] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [a.family, a.value])
       const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
@@ -201,12 +201,12 @@ export async function release(pool: Pool, texts: string[]): Promise<AddressView[
     const released: AddressView[] = []
     const missing: string[] = []
     for (const a of addrs) {
-      const [rows] = await tx.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr = ? FOR UPDATE', [a.family, a.value.toString()])
+      const [rows] = await tx.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr = ? FOR UPDATE', [a.family, a.value])
       if (rows.length === 0) missing.push(formatAddress(a.family, a.value))
       else released.push(toView(rows[0]))
     }
     if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === addrs.length ? undefined : 'nothing was released')
-    for (const a of addrs) await tx.query('DELETE FROM ip WHERE family = ? AND addr = ?', [a.family, a.value.toString()])
+    for (const a of addrs) await tx.query('DELETE FROM ip WHERE family = ? AND addr = ?', [a.family, a.value])
     await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
     return released
   })
@@ -215,7 +215,7 @@ export async function release(pool: Pool, texts: string[]): Promise<AddressView[
 /** One address: its row, or FREE, with its network, pool and requests. */
 export async function showAddress(pool: Pool, text: string) {
   const a = parseAddress(text)
-  const v = a.value.toString()
+  const v = a.value
   const [[rows], net, [ranges], [requests]] = await Promise.all([
     pool.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr = ?', [a.family, v]),
     networkContaining(pool, a.family, a.value),
@@ -252,7 +252,7 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
   if (filter.network) {
     const net = await findNetwork(pool, filter.network)
     where.push('ip.family = ? AND ip.addr BETWEEN ? AND ?')
-    params.push(net.family, net.network.toString(), net.broadcast.toString())
+    params.push(net.family, net.network, net.broadcast)
   }
   if (filter.pool) {
     const p = await findPool(pool, filter.pool)

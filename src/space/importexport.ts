@@ -64,8 +64,8 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
         // Known duplicates are skipped up front so that the insert cannot fail on them.
         const seen = new Set<string>()
         const keep: typeof batch = []
-        const byFamily = new Map<Family, string[]>()
-        for (const b of rows) byFamily.set(b.family, [...(byFamily.get(b.family) ?? []), b.value.toString()])
+        const byFamily = new Map<Family, bigint[]>()
+        for (const b of rows) byFamily.set(b.family, [...(byFamily.get(b.family) ?? []), b.value])
         const taken = new Set<string>()
         for (const [family, values] of byFamily) {
           const [existing] = await tx.query<any[]>('SELECT addr FROM ip WHERE family = ? AND addr IN (?)', [family, values])
@@ -137,7 +137,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
           } catch (error) {
             throw new RowError((error as Error).message)
           }
-          batch.push({line: rec.line, family: a.family, value: a.value, row: [a.family, a.value.toString(), f.status, f.assignedTo, f.assignType, f.description]})
+          batch.push({line: rec.line, family: a.family, value: a.value, row: [a.family, a.value, f.status, f.assignedTo, f.assignType, f.description]})
         } catch (error) {
           if (!(error instanceof RowError)) throw error
           fail(rec.line, error.message)

@@ -96,7 +96,7 @@ export async function findNetwork(db: Queryable, ref: string, opts: {forUpdate?:
   }
   if (!ref.includes('/')) throw usage(`${quote(ref)} is neither a network id nor a CIDR`, 'e.g. 42 or 192.0.2.0/24')
   const c = parseCidr(ref)
-  const [rows] = await db.query<any[]>(`SELECT ${NETWORK_COLUMNS} FROM ipnet WHERE family = ? AND network = ? AND prefix = ?${lock}`, [c.family, c.network.toString(), c.prefix])
+  const [rows] = await db.query<any[]>(`SELECT ${NETWORK_COLUMNS} FROM ipnet WHERE family = ? AND network = ? AND prefix = ?${lock}`, [c.family, c.network, c.prefix])
   if (rows.length === 0) throw notFound(`no network ${formatCidr(c)}`, 'list networks with `ipam networks list`')
   return toNetworkRow(rows[0])
 }
@@ -105,7 +105,7 @@ export async function findNetwork(db: Queryable, ref: string, opts: {forUpdate?:
 export async function networkContaining(db: Queryable, family: Family, value: bigint): Promise<NetworkRow | undefined> {
   const [rows] = await db.query<any[]>(
     `SELECT ${NETWORK_COLUMNS} FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? ORDER BY prefix DESC LIMIT 1`,
-    [family, value.toString(), value.toString()],
+    [family, value, value],
   )
   return rows[0] ? toNetworkRow(rows[0]) : undefined
 }

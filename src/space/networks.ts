@@ -36,11 +36,11 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
   return withTransaction(pool, async (tx) => {
     try {
       const [res] = await tx.query<any>('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-        c.family, c.network.toString(), c.broadcast.toString(), c.prefix, cidr, name ?? null, gateway?.toString() ?? null, input.vlan ?? null, note ?? null, JSON.stringify(locations),
+        c.family, c.network, c.broadcast, c.prefix, cidr, name ?? null, gateway ?? null, input.vlan ?? null, note ?? null, JSON.stringify(locations),
       ])
       const net = await findNetwork(tx, String(res.insertId))
       if (gateway !== null) {
-        const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [c.family, gateway.toString()])
+        const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [c.family, gateway])
         if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
       }
       await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
@@ -89,14 +89,14 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
 /** A network with its parent, children, breakdown by status and by pool. */
 export async function showNetwork(pool: Pool, ref: string) {
   const net = await findNetwork(pool, ref)
-  const span = [net.family, net.network.toString(), net.broadcast.toString()]
+  const span = [net.family, net.network, net.broadcast]
   const [[parentRows], [childRows], [statusRows], [rangeRows]] = await Promise.all([
-    pool.query<any[]>(`SELECT id, cidr FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND prefix < ? ORDER BY prefix DESC LIMIT 1`, [net.family, net.network.toString(), net.broadcast.toString(), net.prefix]),
+    pool.query<any[]>(`SELECT id, cidr FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND prefix < ? ORDER BY prefix DESC LIMIT 1`, [net.family, net.network, net.broadcast, net.prefix]),
     pool.query<any[]>(
       `SELECT c.id, c.cidr, c.name FROM ipnet c WHERE c.family = ? AND c.network >= ? AND c.broadcast <= ? AND c.prefix > ?
         AND NOT EXISTS (SELECT 1 FROM ipnet m WHERE m.family = c.family AND m.prefix > ? AND m.prefix < c.prefix AND m.network <= c.network AND m.broadcast >= c.broadcast AND m.network >= ? AND m.broadcast <= ?)
        ORDER BY c.network`,
-      [...span, net.prefix, net.prefix, net.network.toString(), net.broadcast.toString()],
+      [...span, net.prefix, net.prefix, net.network, net.broadcast],
     ),
     pool.query<any[]>('SELECT status, COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ? GROUP BY status', span),
     pool.query<any[]>(
@@ -136,7 +136,7 @@ export interface RemovalPlan {
 }
 
 async function networkRemovalPlan(db: Pool | import('../db/tx.js').Tx, net: NetworkRow): Promise<RemovalPlan> {
-  const params = [net.family, net.network.toString(), net.broadcast.toString(), net.id]
+  const params = [net.family, net.network, net.broadcast, net.id]
   const [[a], [r]] = await Promise.all([
     db.query<any[]>(`SELECT COUNT(*) AS n ${ORPHANED_ADDRESSES}`, params),
     db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id]),
@@ -161,7 +161,7 @@ export async function removeNetwork(pool: Pool, id: number, confirmed: RemovalPl
     if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
       throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
     }
-    await tx.query(`DELETE ip ${ORPHANED_ADDRESSES}`, [net.family, net.network.toString(), net.broadcast.toString(), net.id])
+    await tx.query(`DELETE ip ${ORPHANED_ADDRESSES}`, [net.family, net.network, net.broadcast, net.id])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
     return {removed: networkView(net), ...plan}

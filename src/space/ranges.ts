@@ -24,20 +24,20 @@ export async function addRange(pool: Pool, poolRef: string, text: string) {
     const p = await findPool(tx, poolRef, {forUpdate: true})
     const [nets] = await tx.query<any[]>(
       'SELECT id, cidr FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? ORDER BY prefix DESC LIMIT 1',
-      [r.family, r.start.toString(), r.end.toString()],
+      [r.family, r.start, r.end],
     )
     if (nets.length === 0) {
       throw notFound(`no network holds the whole range ${formatRange(r)}`, 'a range lies inside one network: add the network first (`ipam networks add`) or split the range')
     }
     const [overlaps] = await tx.query<any[]>(
       `${RANGE_SELECT} WHERE r.family = ? AND r.start_addr <= ? AND r.end_addr >= ? ORDER BY r.start_addr LIMIT 5`,
-      [r.family, r.end.toString(), r.start.toString()],
+      [r.family, r.end, r.start],
     )
     if (overlaps.length > 0) {
       const o = toRangeRow(overlaps[0])
       throw conflict('overlap', `${formatRange(r)} overlaps range ${o.id} (${formatRange(o)}) of pool ${o.poolName}`, undefined, {overlaps: overlaps.map((x) => rangeView(toRangeRow(x)))})
     }
-    const [res] = await tx.query<any>('INSERT INTO ippool_range (pool_id, ipnet_id, family, start_addr, end_addr) VALUES (?, ?, ?, ?, ?)', [p.id, nets[0].id, r.family, r.start.toString(), r.end.toString()])
+    const [res] = await tx.query<any>('INSERT INTO ippool_range (pool_id, ipnet_id, family, start_addr, end_addr) VALUES (?, ?, ?, ?, ?)', [p.id, nets[0].id, r.family, r.start, r.end])
     await audit(tx, {action: 'ranges.add', objectType: 'range', objectId: res.insertId, detail: {pool: p.name, range: formatRange(r), network: nets[0].cidr}})
     const [rows] = await tx.query<any[]>(`${RANGE_SELECT} WHERE r.id = ?`, [res.insertId])
     return rangeView(toRangeRow(rows[0]), 0)
@@ -70,7 +70,7 @@ const RANGE_ADDRESSES = 'FROM ip WHERE family = ? AND addr BETWEEN ? AND ?'
 
 export async function planRangeRemoval(pool: Pool, id: string) {
   const r = await findRange(pool, id)
-  const [rows] = await pool.query<any[]>(`SELECT COUNT(*) AS n ${RANGE_ADDRESSES}`, [r.family, r.start.toString(), r.end.toString()])
+  const [rows] = await pool.query<any[]>(`SELECT COUNT(*) AS n ${RANGE_ADDRESSES}`, [r.family, r.start, r.end])
   return {range: rangeView(r), addresses: Number(rows[0].n)}
 }
 
@@ -78,7 +78,7 @@ export async function planRangeRemoval(pool: Pool, id: string) {
 export async function removeRange(pool: Pool, id: string, confirmed: {addresses: number}) {
   return withTransaction(pool, async (tx) => {
     const r = await findRange(tx, id, true)
-    const span = [r.family, r.start.toString(), r.end.toString()]
+    const span = [r.family, r.start, r.end]
     const [rows] = await tx.query<any[]>(`SELECT COUNT(*) AS n ${RANGE_ADDRESSES}`, span)
     const addresses = Number(rows[0].n)
     if (addresses > confirmed.addresses) throw conflict('changed', `range ${r.id} changed while you were confirming; nothing was removed`, 'run the command again')
