@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {humanCount} from '../../src/cli/output.js'
 import {locationFlag} from '../../src/cli/flags.js'
 import {addNetwork} from '../../src/space/networks.js'
 
@@ -22,7 +23,7 @@ export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   public async run() {
     const db = await this.db()
     const net = await addNetwork(db.pool, {cidr: this.args.cidr, name: this.flags.name, gateway: this.flags.gateway, vlan: this.flags.vlan, locations: this.flags.location, note: this.flags.note})
-    if (!this.json) this.out(`Added network ${net.cidr} (id ${net.id}${net.name ? `, ${net.name}` : ''}): ${net.usable} usable addresses.`)
+    if (!this.json) this.out(`Added network ${net.cidr} (id ${net.id}${net.name ? `, ${net.name}` : ''}): ${humanCount(net.usable)} usable addresses.`)
     return net
   }
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {asciiFlag} from '../../src/cli/flags.js'
-import {unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
+import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
 import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listNetworks} from '../../src/space/networks.js'
 
@@ -26,7 +26,7 @@ export default class NetworksList extends DbCommand<typeof NetworksList> {
         const t = await utilizationThresholds(db.pool)
         const ascii = this.flags.ascii || !unicodeTerminal()
         this.out(this.table(['ID', 'Network', 'Name', 'VLAN', 'Locations', {header: 'Used', align: 'right'}, {header: 'Usable', align: 'right'}, 'Utilization'], nets.map((n) => [
-          n.id, n.cidr, n.name, n.vlan, n.locations.join(', '), n.used, n.usable, utilizationBar(n.percent, {ascii, color: this.useColor, ...t}),
+          n.id, n.cidr, n.name, n.vlan, n.locations.join(", "), n.used, humanCount(n.usable), utilizationBar(n.percent, {ascii, color: this.useColor, ...t}),
         ])))
       }
     }

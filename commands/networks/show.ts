@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {humanCount} from '../../src/cli/output.js'
 import {showNetwork} from '../../src/space/networks.js'
 
 export default class NetworksShow extends DbCommand<typeof NetworksShow> {
@@ -21,9 +22,9 @@ export default class NetworksShow extends DbCommand<typeof NetworksShow> {
         ['Note', n.note],
         ['Parent', n.parent ? `${n.parent.cidr} (id ${n.parent.id})` : null],
         ['Children', n.children.map((c) => c.cidr).join(', ')],
-        ['Usable', n.usable],
+        ['Usable', humanCount(n.usable)],
         ['Used', `${n.used} (${n.percent}%): ${n.byStatus.ALLOCATED} allocated, ${n.byStatus.RESERVED} reserved, ${n.byStatus.USED} used`],
-        ['Free', n.free],
+        ['Free', humanCount(n.free)],
       ]))
       if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Pool', 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, r.size, r.used]))}`)
     }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {asciiFlag} from '../../src/cli/flags.js'
-import {unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
+import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
 import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listPools} from '../../src/space/pools.js'
 
@@ -20,7 +20,7 @@ export default class PoolsList extends DbCommand<typeof PoolsList> {
         const t = await utilizationThresholds(db.pool)
         const ascii = this.flags.ascii || !unicodeTerminal()
         this.out(this.table(['ID', 'Pool', 'Locations', {header: 'Ranges', align: 'right'}, {header: 'Used', align: 'right'}, {header: 'Size', align: 'right'}, 'Utilization', 'Note'], pools.map((p) => [
-          p.id, p.name, p.locations.join(', '), p.ranges, p.used, p.size, utilizationBar(p.percent, {ascii, color: this.useColor, ...t}), p.note,
+          p.id, p.name, p.locations.join(', '), p.ranges, p.used, humanCount(p.size), utilizationBar(p.percent, {ascii, color: this.useColor, ...t}), p.note,
         ])))
       }
     }

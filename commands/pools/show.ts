@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {asciiFlag} from '../../src/cli/flags.js'
-import {unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
+import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
 import {utilizationThresholds} from '../../src/admin/settings.js'
 import {showPool} from '../../src/space/pools.js'
 
@@ -22,11 +22,11 @@ export default class PoolsShow extends DbCommand<typeof PoolsShow> {
         ['Pool', `${p.name} (id ${p.id})`],
         ['Locations', p.locations.length > 0 ? p.locations.join(', ') : 'everywhere'],
         ['Note', p.note],
-        ['Size', p.size],
+        ['Size', humanCount(p.size)],
         ['Used', `${p.used}: ${p.byStatus.ALLOCATED} allocated, ${p.byStatus.RESERVED} reserved, ${p.byStatus.USED} used`],
         ['Utilization', bar(p.percent)],
       ]))
-      if (p.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Range', 'Network', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}, 'Utilization'], p.ranges.map((r) => [r.id, r.range, r.network, r.size, r.used, bar(r.percent)]))}`)
+      if (p.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Range', 'Network', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}, 'Utilization'], p.ranges.map((r) => [r.id, r.range, r.network, humanCount(r.size), r.used, bar(r.percent)]))}`)
       else this.note(`No address blocks yet. Add one with: ipam ranges add ${p.name} <range>`)
     }
     return p

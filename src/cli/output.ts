@@ -121,3 +121,12 @@ export function utilizationBar(pct: number, opts: BarOptions = {}): string {
   const paint = clamped >= (opts.critical ?? 95) ? c.red : clamped >= (opts.warn ?? 80) ? c.yellow : c.green
   return `${paint(bar)} ${clamped.toFixed(1).padStart(5)}%`
 }
+
+/** Counts for people: exact up to 12 digits, then as a power of two (JSON keeps the exact decimal). */
+export function humanCount(value: string | number | bigint): string {
+  const n = BigInt(value)
+  if (n < 1_000_000_000_000n) return n.toString()
+  const bits = n.toString(2).length
+  const exact = (n + 1n) === 1n << BigInt(bits) ? `2^${bits}-1` : (n === 1n << BigInt(bits - 1) ? `2^${bits - 1}` : `~2^${Math.round(Math.log2(Number(n)))}`)
+  return exact
+}
