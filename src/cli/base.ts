@@ -3,6 +3,9 @@ import type {ChalkInstance} from 'chalk'
 
 import {type Database, mapDriverError, openDatabase, resolveConnection} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
+import {DEFAULT_PROFILE, profilePath, readProfiles} from '../db/profiles.js'
+import {smtpMailer} from '../requests/mailer.js'
+import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
 import {maskSecretsInText} from '../db/url.js'
 import {Exit, IpamError} from './errors.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
@@ -165,6 +168,54 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       throw mapDriverError(error, url)
     })
     return database
+  }
+
+  /** SMTP from IPAM_SMTP_URL / IPAM_MAIL_FROM, else the profile's smtp-url / mail-from. */
+  protected async mailer(): Promise<Mailer | undefined> {
+    const flags = this.flags as {profile?: string}
+    let url = process.env.IPAM_SMTP_URL
+    let from = process.env.IPAM_MAIL_FROM
+    if (!url || !from) {
+      const profiles = await readProfiles(profilePath(this.config.configDir))
+      const profile = profiles.profiles[flags.profile || process.env.IPAM_PROFILE || DEFAULT_PROFILE] ?? {}
+      url ||= profile['smtp-url']
+      from ||= profile['mail-from']
+    }
+    const password = url ? /^smtps?:\/\/[^:@/]*:([^@]*)@/i.exec(url)?.[1] : undefined
+    if (password) {
+      this.addSecret(password)
+      try {
+        this.addSecret(decodeURIComponent(password))
+      } catch {}
+    }
+    return smtpMailer(url, from)
+  }
+
+  /** Where the outbox stands before a change, so that the messages it queues can be sent after commit. */
+  protected async outboxMark(): Promise<number> {
+    const [rows] = await (await this.db()).pool.query<any[]>('SELECT COALESCE(MAX(id), 0) AS id FROM ipam_outbox')
+    return Number(rows[0].id)
+  }
+
+  /**
+   * Sends what the command queued, after its commit. A failed send is a
+   * warning, never a failed command: the message stays for `ipam notify retry`.
+   */
+  protected async sendQueued(mark: number): Promise<DeliveryReport | undefined> {
+    const db = await this.db()
+    const ids = await queuedSince(db.pool, mark + 1)
+    if (ids.length === 0) return undefined
+    let mailer: Mailer | undefined
+    try {
+      mailer = await this.mailer()
+    } catch (error) {
+      this.warnUser(`notifications not sent: ${(error as Error).message}`)
+      return {sent: 0, failed: [], waiting: ids.length}
+    }
+    const report = await deliver(db.pool, mailer, {ids})
+    if (report.waiting > 0) this.note(`${report.waiting} notification(s) wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
+    for (const f of report.failed) this.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
+    return report
   }
 
   public override async finally(error: Error | undefined): Promise<void> {

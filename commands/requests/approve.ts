@@ -1,0 +1,28 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {decisionsExit} from '../../src/cli/decisions.js'
+import {osUser} from '../../src/admin/audit.js'
+import {approveRequest, decideMany} from '../../src/requests/requests.js'
+import {checkText} from '../../src/text.js'
+
+export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
+  static override summary = 'Approve PENDING requests: each address becomes USED, assigned to its requester'
+  static override description = 'Each id is decided on its own, with a result per id; the exit code is 0 only when all succeeded (else the first failure\'s code).'
+  static override examples = ['<%= config.bin %> requests approve 17', '<%= config.bin %> requests approve 17 18 19 --by alice --json']
+  static override strict = false
+  static override args = {id: Args.string({required: true, description: 'request ids'})}
+  static override flags = {by: Flags.string({description: 'who decides (default: the OS user)'})}
+
+  public async run() {
+    const {argv} = await this.parse(RequestsApprove)
+    const by = checkText('--by', this.flags.by, 254) ?? osUser()
+    const db = await this.db()
+    const mark = await this.outboxMark()
+    const results = await decideMany(argv as string[], (id) => approveRequest(db.pool, id, by))
+    if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.green('approved') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
+    await this.sendQueued(mark)
+    process.exitCode = decisionsExit(results)
+    return {results}
+  }
+}

@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {listRequests} from '../../src/requests/requests.js'
+import {statusBadge} from '../../src/requests/render.js'
+
+export default class RequestsList extends DbCommand<typeof RequestsList> {
+  static override summary = 'List IP requests (PENDING by default)'
+  static override examples = ['<%= config.bin %> requests list', '<%= config.bin %> requests list --status ALL --sort newest', '<%= config.bin %> requests list --network 192.0.2.0/24 --region eu-west --json']
+  static override flags = {
+    status: Flags.string({options: ['PENDING', 'APPROVED', 'REJECTED', 'ALL'], default: 'PENDING', description: 'which requests'}),
+    network: Flags.string({description: 'only this network (id or CIDR)'}),
+    region: Flags.string({description: 'only this region'}),
+    sort: Flags.string({options: ['oldest', 'newest'], default: 'oldest', description: 'order by request time'}),
+    limit: Flags.integer({min: 1, default: 1000, description: 'at most this many'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const rows = await listRequests(db.pool, {status: this.flags.status, network: this.flags.network, region: this.flags.region, sort: this.flags.sort as 'oldest' | 'newest', limit: this.flags.limit})
+    if (!this.json) {
+      if (rows.length === 0) this.note(`No ${this.flags.status === 'ALL' ? '' : `${this.flags.status} `}requests.`)
+      else this.out(this.table(['ID', 'IP', 'Network', 'Assign Type', 'Assigned To', 'Description', 'Status', 'Requested At'], rows.map((r) => [
+        r.id, r.ip, r.network, r.assignType, r.assignedTo, (r.description ?? '').replace(/\s+/g, ' ').slice(0, 40), statusBadge(r.status, this.c), r.requestedAt.slice(0, 19),
+      ])))
+    }
+    return rows
+  }
+}

@@ -1,0 +1,36 @@
+import {Args} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {showRequest} from '../../src/requests/requests.js'
+import {statusBadge} from '../../src/requests/render.js'
+
+export default class RequestsShow extends DbCommand<typeof RequestsShow> {
+  static override summary = 'Show a request: network, whether the address is free, decision history'
+  static override examples = ['<%= config.bin %> requests show 17', '<%= config.bin %> requests show 17 --json']
+  static override args = {id: Args.string({required: true, description: 'request id'})}
+
+  public async run() {
+    const db = await this.db()
+    const r = await showRequest(db.pool, this.args.id)
+    if (!this.json) {
+      this.out(this.fields([
+        ['Request', `#${r.id}`],
+        ['Status', statusBadge(r.status, this.c)],
+        ['IP', r.ip],
+        ['Network', r.network],
+        ['Address now', r.address ? `${r.address.status}${r.address.assignedTo ? ` to ${r.address.assignedTo}` : ''}` : 'free'],
+        ['Other requests', r.otherRequests.map((o) => `#${o.id}`).join(', ')],
+        ['Requester', r.email ?? r.requestedBy],
+        ['Assign type', r.assignType],
+        ['Region', r.region],
+        ['IP range', r.ipRange],
+        ['Description', r.description],
+        ['Requested at', r.requestedAt],
+        ['Decided', r.decidedBy ? `${r.status} by ${r.decidedBy} at ${r.decidedAt}` : null],
+        ['Reason', r.reason],
+      ]))
+      if (r.history.length > 0) this.out(`\n${this.table(['When (UTC)', 'Who', 'What'], r.history.map((h) => [h.at.slice(0, 19), h.by, h.action]))}`)
+    }
+    return r
+  }
+}

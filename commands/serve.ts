@@ -1,0 +1,50 @@
+import {once} from 'node:events'
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../src/cli/base.js'
+import {createIntakeServer} from '../src/requests/http.js'
+
+export default class Serve extends DbCommand<typeof Serve> {
+  static override summary = 'Run the HTTP intake for request agents: POST /v1/agent/ipam/request, GET /healthz'
+  static override description = 'Binds 127.0.0.1:8080 by default. With IPAM_SERVE_TOKEN set, requests need "Authorization: Bearer <token>". One log line per request on stderr; SIGTERM or SIGINT shuts it down cleanly.'
+  static override examples = [
+    '<%= config.bin %> serve',
+    'IPAM_SERVE_TOKEN=s3cret <%= config.bin %> serve --host 0.0.0.0 --port 9090',
+    "curl -s -d ip=192.0.2.50 -d email=alice@example.com http://127.0.0.1:8080/v1/agent/ipam/request",
+  ]
+  static override flags = {
+    host: Flags.string({default: '127.0.0.1', description: 'address to listen on'}),
+    port: Flags.integer({default: 8080, min: 0, max: 65535, description: 'port (0: any free one)'}),
+  }
+
+  public async run() {
+    const db = await this.db()
+    const token = process.env.IPAM_SERVE_TOKEN || undefined
+    this.addSecret(token)
+    let mark = await this.outboxMark()
+    const server = createIntakeServer({
+      pool: db.pool,
+      token,
+      log: (line) => this.note(line),
+      afterSubmit: async () => {
+        const before = mark
+        mark = await this.outboxMark()
+        await this.sendQueued(before)
+      },
+    })
+    server.listen(this.flags.port, this.flags.host)
+    await once(server, 'listening')
+    const address = server.address()
+    const port = typeof address === 'object' && address ? address.port : this.flags.port
+    this.note(`ipam serve listening on http://${this.flags.host.includes(':') ? `[${this.flags.host}]` : this.flags.host}:${port}${token ? ' (bearer token required)' : ''}`)
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      process.once('SIGINT', () => resolve('SIGINT'))
+    })
+    this.note(`${signal}: shutting down`)
+    server.close()
+    server.closeIdleConnections()
+    await once(server, 'close')
+    return {stopped: true, signal}
+  }
+}
