@@ -25,14 +25,14 @@ export interface Range {
 export const BITS: Record<Family, number> = {4: 32, 6: 128}
 export const maxValue = (family: Family) => (1n << BigInt(BITS[family])) - 1n
 
-function parseIPv4(text: string): bigint | undefined {
+function parseIPv4(text: string, field = 'IPv4 address'): bigint | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
   if (!m) return undefined
   let value = 0n
   for (const part of m.slice(1)) {
-    if (part.length > 1 && part.startsWith('0')) throw usage(`invalid IPv4 address ${quote(text)}: leading zeros are ambiguous (octal or decimal?)`, `write ${text.split('.').map((p) => String(Number(p))).join('.')}`)
+    if (part.length > 1 && part.startsWith('0')) throw usage(`invalid ${field} ${quote(text)}: leading zeros are ambiguous (octal or decimal?)`, `write ${text.split('.').map((p) => String(Number(p))).join('.')}`)
     const n = Number(part)
-    if (n > 255) throw usage(`invalid IPv4 address ${quote(text)}: ${part} is not an octet (0-255)`)
+    if (n > 255) throw usage(`invalid ${field} ${quote(text)}: ${part} is not an octet (0-255)`)
     value = (value << 8n) | BigInt(n)
   }
   return value
@@ -44,7 +44,7 @@ function parseIPv6(text: string): bigint | undefined {
   let tailV4: bigint | undefined
   const lastColon = text.lastIndexOf(':')
   if (text.slice(lastColon + 1).includes('.')) {
-    tailV4 = parseIPv4(text.slice(lastColon + 1))
+    tailV4 = parseIPv4(text.slice(lastColon + 1), 'IPv6 address')
     if (tailV4 === undefined) return undefined
     head = `${text.slice(0, lastColon + 1)}0:0`
   }
@@ -68,7 +68,7 @@ export function parseAddress(input: string, field = 'address'): Address {
   const text = input.trim()
   if (text.includes('%')) throw usage(`invalid ${field} ${quote(input)}: zone ids (%eth0) are not part of an address`)
   if (text.length > 0 && text.length <= 45) {
-    const v4 = parseIPv4(text)
+    const v4 = parseIPv4(text, field)
     if (v4 !== undefined) return {family: 4, value: v4}
     const v6 = parseIPv6(text)
     if (v6 !== undefined) return {family: 6, value: v6}

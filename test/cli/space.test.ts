@@ -352,7 +352,7 @@ describe('import and export', () => {
   it('stops at a bad row with its line number and imports nothing', async () => {
     const before = await snapshot(db)
     const cases: [string, RegExp][] = [
-      ['192.0.2.20,USED,,,\n192.0.2.300,USED,,,\n', /line 2: invalid IPv4 address "192\.0\.2\.300"/],
+      ['192.0.2.20,USED,,,\n192.0.2.300,USED,,,\n', /line 2: invalid address "192\.0\.2\.300"/],
       ['192.0.2.20,USED,,,\n203.0.113.5,USED,,,\n', /line 2: no network contains 203\.0\.113\.5/],
       ['192.0.2.20,USED,,,\n192.0.2.21,BOGUS,,,\n', /line 2: invalid status/],
       ['192.0.2.20,USED,,,\n192.0.2.21,USED,,\n', /line 2: expected 5 columns/],

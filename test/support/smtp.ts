@@ -1,0 +1,53 @@
+import {SMTPServer} from 'smtp-server'
+
+export interface ReceivedMail {
+  from: string
+  to: string[]
+  subject: string
+  raw: string
+  /** The body with quoted-printable soft breaks undone. */
+  text: string
+}
+
+/** A real SMTP server on 127.0.0.1 that keeps what it receives. */
+export class TestSmtp {
+  readonly received: ReceivedMail[] = []
+  private server?: SMTPServer
+  port = 0
+
+  async start(port = 0): Promise<number> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = []
+        stream.on('data', (c: Buffer) => chunks.push(c))
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8')
+          const [head, ...rest] = raw.split(/\r?\n\r?\n/)
+          const unfolded = head.replace(/\r?\n[ \t]+/g, ' ')
+          const subject = /^Subject: (.*)$/im.exec(unfolded)?.[1] ?? ''
+          const text = rest.join('\n\n').replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h) => String.fromCharCode(Number.parseInt(h, 16)))
+          this.received.push({from: session.envelope.mailFrom ? (session.envelope.mailFrom as {address: string}).address : '', to: session.envelope.rcptTo.map((r) => r.address), subject, raw, text})
+          callback()
+        })
+      },
+    })
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject)
+      this.server!.listen(port, '127.0.0.1', () => resolve())
+    })
+    this.port = (this.server as unknown as {server: {address(): {port: number}}}).server.address().port
+    return this.port
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    this.server = undefined
+  }
+}
