@@ -144,6 +144,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   }
 
   private database?: Database
+  private waitingNoted = false
 
   /** Opens the database; checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
@@ -213,7 +214,10 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       return {sent: 0, failed: [], waiting: ids.length}
     }
     const report = await deliver(db.pool, mailer, {ids})
-    if (report.waiting > 0) this.note(`${report.waiting} notification(s) wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
+    if (report.waiting > 0 && !this.waitingNoted) {
+      this.waitingNoted = true
+      this.note(`${report.waiting} notification(s) wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
+    }
     for (const f of report.failed) this.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
     return report
   }
