@@ -8,6 +8,10 @@ import {osUser} from '../../src/admin/audit.js'
 import {approveRequest, getRequest, listRequests, rejectRequest, requestConflicts} from '../../src/requests/requests.js'
 import {age, statusBadge} from '../../src/requests/render.js'
 import {checkText} from '../../src/text.js'
+import {renderStrip} from '../../src/cli/map.js'
+import {unicodeTerminal} from '../../src/cli/output.js'
+import {parseAddress} from '../../src/net/ip.js'
+import {neighbourhood} from '../../src/space/map.js'
 
 interface Outcome {
   id: number
@@ -58,6 +62,9 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
           `  Description  ${r.description ?? '-'}`,
           `  Age          ${age(r.requestedAt)} (since ${r.requestedAt.slice(0, 19)} UTC)`,
         ]
+        const a = parseAddress(r.ip)
+        const strip = r.networkId === null ? undefined : await neighbourhood(db.pool, r.networkId, a.family, a.value)
+        if (strip) lines.push(`  Nearby       ${strip[0].first}  ${renderStrip(strip, r.ip, {ascii: !unicodeTerminal(), color: this.useColor})}`)
         if (conflicts.address) lines.push(c.red(`  Conflict     address already ${conflicts.address.status}${conflicts.address.assignedTo ? ` to ${conflicts.address.assignedTo}` : ''}`))
         if (conflicts.otherRequests.length > 0) lines.push(c.yellow(`  Also wanted  by request(s) ${conflicts.otherRequests.map((o) => `#${o.id}`).join(', ')}`))
         process.stderr.write(`${lines.join('\n')}\n`)
