@@ -1,0 +1,30 @@
+import {Args} from '@oclif/core'
+
+import {DbCommand} from '../src/cli/base.js'
+import {yesFlag} from '../src/cli/flags.js'
+import {confirmOrRefuse} from '../src/cli/prompt.js'
+import {addressSpaceCounts, restoreBackup, verifyBackup} from '../src/admin/backup.js'
+
+export default class Restore extends DbCommand<typeof Restore> {
+  static override summary = 'Restore a backup (checksum and schema version checked first; one transaction)'
+  static override description = 'Into an empty address space it just restores; over existing data it replaces the address space, requests, users and settings, after confirmation (--yes for scripts).'
+  static override examples = ['<%= config.bin %> restore ipam-2026-11-22.ipam-backup.gz', '<%= config.bin %> restore backup.ipam-backup.gz --yes --json']
+  static override args = {file: Args.string({required: true, description: 'backup file'})}
+  static override flags = {yes: yesFlag}
+
+  public async run() {
+    const db = await this.db()
+    const header = await verifyBackup(this.args.file)
+    const existing = await addressSpaceCounts(db.pool)
+    const holding = Object.values(existing).some((n) => n > 0)
+    if (holding) {
+      this.note(`This database holds ${existing.ipnet} network(s), ${existing.ippool} pool(s), ${existing.ip} address(es), ${existing.ip_request} request(s) and ${existing.auth_user} user(s); restoring replaces them all.`)
+      await confirmOrRefuse(`Replace them with the backup of ${header.createdAt} (${header.counts.ipnet} networks, ${header.counts.ip} addresses)?`, {yes: this.flags.yes, what: 'restoring over existing data'})
+    }
+    const spinner = this.spinner()
+    spinner.start(`Restoring ${this.args.file}`)
+    const result = await restoreBackup(db.pool, this.args.file).finally(() => spinner.stop())
+    if (!this.json) this.out(`Restored ${this.args.file}: ${Object.entries(result.counts).map(([t, n]) => `${n} ${t}`).join(', ')}.`)
+    return {file: this.args.file, backupCreatedAt: header.createdAt, replaced: holding ? existing : null, ...result}
+  }
+}

@@ -1,0 +1,44 @@
+import type {Pool} from 'mysql2/promise'
+
+import {conflict} from '../cli/errors.js'
+import {withTransaction} from '../db/tx.js'
+import {audit} from './audit.js'
+
+export interface PurgeCounts {
+  addresses: number
+  ranges: number
+  pools: number
+  networks: number
+}
+
+async function counts(db: Pool | import('../db/tx.js').Tx): Promise<PurgeCounts> {
+  const n = async (t: string) => Number((await db.query<any[]>(`SELECT COUNT(*) AS n FROM ${t}`))[0][0].n)
+  return {addresses: await n('ip'), ranges: await n('ippool_range'), pools: await n('ippool'), networks: await n('ipnet')}
+}
+
+/** A master with platforms joined holds their address space: purging it would lose theirs. */
+async function refuseOnMaster(db: Pool | import('../db/tx.js').Tx): Promise<void> {
+  const [rows] = await db.query<any[]>('SELECT instance_id, name FROM ipam_platforms ORDER BY joined_at')
+  if (rows.length > 0) {
+    throw conflict('master_with_platforms', `this database is a master with ${rows.length} platform(s) joined (${rows.map((r) => r.name).join(', ')}); purging it would delete their address space`, 'remove the platforms first (`ipam integration remove` on each)')
+  }
+}
+
+export async function planPurge(pool: Pool): Promise<PurgeCounts> {
+  await refuseOnMaster(pool)
+  return counts(pool)
+}
+
+/** Deletes every address, range, pool and network in one transaction: all or nothing. */
+export async function purge(pool: Pool): Promise<PurgeCounts> {
+  return withTransaction(pool, async (tx) => {
+    await refuseOnMaster(tx)
+    const before = await counts(tx)
+    await tx.query('DELETE FROM ip')
+    await tx.query('DELETE FROM ippool_range')
+    await tx.query('DELETE FROM ippool')
+    await tx.query('DELETE FROM ipnet')
+    await audit(tx, {action: 'purge', objectType: 'database', detail: {...before}})
+    return before
+  }, {attempts: 3})
+}
