@@ -4,6 +4,7 @@ import {DbCommand} from '../src/cli/base.js'
 import {listAudit} from '../src/admin/audit.js'
 
 export default class Log extends DbCommand<typeof Log> {
+  static override routeToMaster = true
   static override summary = 'Show the audit log of every change, newest first'
   static override examples = ['<%= config.bin %> log', '<%= config.bin %> log --limit 100 --action users', '<%= config.bin %> log --action ips.allocate --json']
   static override flags = {

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
+  static override routeToMaster = true
   static override summary = 'Allocate a given address, or the next free one(s) of a pool'
   static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast and gateway addresses and addresses with a PENDING request. --count N is all or nothing.'
   static override examples = [

@@ -5,6 +5,7 @@ import {listAddresses, STATUSES} from '../../src/space/addresses.js'
 import {streamJsonArray, streamColumns} from '../../src/cli/stream.js'
 
 export default class IpsList extends DbCommand<typeof IpsList> {
+  static override routeToMaster = true
   static override summary = 'List addresses that are not free, in address order (streams large results)'
   static override examples = ['<%= config.bin %> ips list --pool office', '<%= config.bin %> ips list --network 192.0.2.0/24 --status RESERVED', '<%= config.bin %> ips list --json > all.json']
   static override flags = {

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {release} from '../../src/space/addresses.js'
 
 export default class IpsRelease extends DbCommand<typeof IpsRelease> {
+  static override routeToMaster = true
   static override summary = 'Release addresses (all or nothing)'
   static override examples = ['<%= config.bin %> ips release 192.0.2.50', '<%= config.bin %> ips release 192.0.2.50 192.0.2.51 2001:db8::10 --json']
   static override strict = false

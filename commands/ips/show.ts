@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {showAddress} from '../../src/space/addresses.js'
 
 export default class IpsShow extends DbCommand<typeof IpsShow> {
+  static override routeToMaster = true
   static override summary = 'Show one address: status, assignment, network, pool and requests'
   static override examples = ['<%= config.bin %> ips show 192.0.2.50', '<%= config.bin %> ips show 2001:db8::10 --json']
   static override args = {ip: Args.string({required: true})}

@@ -6,6 +6,7 @@ import {locationFlag} from '../../src/cli/flags.js'
 import {addNetwork} from '../../src/space/networks.js'
 
 export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
+  static override routeToMaster = true
   static override summary = 'Add a network (IPv4 or IPv6 CIDR)'
   static override examples = [
     '<%= config.bin %> networks add 192.0.2.0/24 --name office --gateway 192.0.2.1 --vlan 20 --location paris',

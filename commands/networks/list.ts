@@ -7,6 +7,7 @@ import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listNetworks} from '../../src/space/networks.js'
 
 export default class NetworksList extends DbCommand<typeof NetworksList> {
+  static override routeToMaster = true
   static override summary = 'List networks with their utilization'
   static override description = 'Used counts the allocated, reserved and used addresses in the network (including nested ones); usable leaves out network, broadcast and gateway addresses.'
   static override examples = ['<%= config.bin %> networks list', '<%= config.bin %> networks list --location paris --family 4', '<%= config.bin %> networks list --over 90 --json']

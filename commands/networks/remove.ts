@@ -6,6 +6,7 @@ import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
 
 export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
+  static override routeToMaster = true
   static override summary = 'Remove a network, with its ranges and the addresses only it holds'
   static override description = 'When the network still holds ranges or addresses it says what else goes and asks first (--yes skips the question; without a terminal --yes is required).'
   static override examples = ['<%= config.bin %> networks remove 192.0.2.0/24', '<%= config.bin %> networks remove 42 --yes']

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {listOutbox} from '../../src/requests/outbox.js'
 
 export default class NotifyList extends DbCommand<typeof NotifyList> {
+  static override routeToMaster = true
   static override summary = 'List the notification outbox'
   static override examples = ['<%= config.bin %> notify list', '<%= config.bin %> notify list --status FAILED --json']
   static override flags = {

@@ -3,6 +3,7 @@ import {conflict} from '../../src/cli/errors.js'
 import {deliver} from '../../src/requests/outbox.js'
 
 export default class NotifyRetry extends DbCommand<typeof NotifyRetry> {
+  static override routeToMaster = true
   static override summary = 'Send the notifications still waiting or failed (each at most once, even with two retries at once)'
   static override examples = ['IPAM_SMTP_URL=smtp://mail.example.com:25 <%= config.bin %> notify retry', '<%= config.bin %> notify retry --json']
 

@@ -5,6 +5,7 @@ import {locationFlag} from '../../src/cli/flags.js'
 import {addPool} from '../../src/space/pools.js'
 
 export default class PoolsAdd extends DbCommand<typeof PoolsAdd> {
+  static override routeToMaster = true
   static override summary = 'Add an address pool'
   static override examples = ['<%= config.bin %> pools add office --location paris --note "desk phones and laptops"', '<%= config.bin %> pools add vms-v6 --json']
   static override args = {name: Args.string({required: true, description: 'unique pool name'})}

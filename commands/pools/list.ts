@@ -7,6 +7,7 @@ import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listPools} from '../../src/space/pools.js'
 
 export default class PoolsList extends DbCommand<typeof PoolsList> {
+  static override routeToMaster = true
   static override summary = 'List pools with their size and use'
   static override examples = ['<%= config.bin %> pools list', '<%= config.bin %> pools list --location paris --json']
   static override flags = {location: Flags.string({description: 'only pools available in this location'}), ascii: asciiFlag}

@@ -6,6 +6,7 @@ import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planPoolRemoval, removePool} from '../../src/space/pools.js'
 
 export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
+  static override routeToMaster = true
   static override summary = 'Remove a pool with its ranges and their addresses'
   static override examples = ['<%= config.bin %> pools remove office', '<%= config.bin %> pools remove office --yes']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}

@@ -6,6 +6,7 @@ import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planRangeRemoval, removeRange} from '../../src/space/ranges.js'
 
 export default class RangesRemove extends DbCommand<typeof RangesRemove> {
+  static override routeToMaster = true
   static override summary = 'Remove an address block and the addresses in it'
   static override examples = ['<%= config.bin %> ranges remove 12', '<%= config.bin %> ranges remove 12 --yes --json']
   static override args = {id: Args.string({required: true, description: 'range id (see `ipam ranges list`)'})}

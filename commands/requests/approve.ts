@@ -7,6 +7,7 @@ import {approveRequest, decideMany} from '../../src/requests/requests.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
+  static override routeToMaster = true
   static override summary = 'Approve PENDING requests: each address becomes USED, assigned to its requester'
   static override description = 'Each id is decided on its own, with a result per id; the exit code is 0 only when all succeeded (else the first failure\'s code).'
   static override examples = ['<%= config.bin %> requests approve 17', '<%= config.bin %> requests approve 17 18 19 --by alice --json']

@@ -5,6 +5,7 @@ import {listRequests} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/requests/render.js'
 
 export default class RequestsList extends DbCommand<typeof RequestsList> {
+  static override routeToMaster = true
   static override summary = 'List IP requests (PENDING by default)'
   static override examples = ['<%= config.bin %> requests list', '<%= config.bin %> requests list --status ALL --sort newest', '<%= config.bin %> requests list --network 192.0.2.0/24 --region eu-west --json']
   static override flags = {

@@ -7,6 +7,7 @@ import {decideMany, rejectRequest} from '../../src/requests/requests.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsReject extends DbCommand<typeof RequestsReject> {
+  static override routeToMaster = true
   static override summary = 'Reject PENDING requests, with an optional reason'
   static override examples = ['<%= config.bin %> requests reject 17 --reason "use DHCP instead"', '<%= config.bin %> requests reject 17 18 --json']
   static override strict = false

@@ -5,6 +5,7 @@ import {showRequest} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/requests/render.js'
 
 export default class RequestsShow extends DbCommand<typeof RequestsShow> {
+  static override routeToMaster = true
   static override summary = 'Show a request: network, whether the address is free, decision history'
   static override examples = ['<%= config.bin %> requests show 17', '<%= config.bin %> requests show 17 --json']
   static override args = {id: Args.string({required: true, description: 'request id'})}

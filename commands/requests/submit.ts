@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {submitRequest} from '../../src/requests/requests.js'
 
 export default class RequestsSubmit extends DbCommand<typeof RequestsSubmit> {
+  static override routeToMaster = true
   static override summary = 'File an IP request, as a request agent does (status PENDING, requested by anonymous)'
   static override examples = [
     '<%= config.bin %> requests submit --ip 192.0.2.50 --email alice@example.com --region eu-west --description "build agent"',

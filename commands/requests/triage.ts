@@ -21,6 +21,7 @@ interface Outcome {
 }
 
 export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
+  static override routeToMaster = true
   static override summary = 'Decide PENDING requests one by one, oldest first: approve, reject (with a reason), skip or quit'
   static override description = 'Interactive: needs a terminal. In scripts use `ipam requests approve <id>` and `ipam requests reject <id>`.'
   static override examples = ['<%= config.bin %> requests triage', '<%= config.bin %> requests triage --network 192.0.2.0/24 --region eu-west']

@@ -5,6 +5,7 @@ import {getSetting, settingNameOk} from '../../src/admin/settings.js'
 import {notFound} from '../../src/cli/errors.js'
 
 export default class SettingsGet extends DbCommand<typeof SettingsGet> {
+  static override routeToMaster = true
   static override summary = 'Show one database-wide setting'
   static override examples = ['<%= config.bin %> settings get support-email']
   static override args = {name: Args.string({required: true})}

@@ -2,6 +2,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {listSettings} from '../../src/admin/settings.js'
 
 export default class SettingsList extends DbCommand<typeof SettingsList> {
+  static override routeToMaster = true
   static override summary = 'List database-wide settings'
   static override examples = ['<%= config.bin %> settings list', '<%= config.bin %> settings list --json']
 

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {setSetting} from '../../src/admin/settings.js'
 
 export default class SettingsSet extends DbCommand<typeof SettingsSet> {
+  static override routeToMaster = true
   static override summary = 'Set a database-wide setting (support-email, utilization-warn, utilization-critical)'
   static override examples = ['<%= config.bin %> settings set support-email noc@example.com', '<%= config.bin %> settings set utilization-warn 70']
   static override args = {name: Args.string({required: true}), value: Args.string({required: true})}

@@ -6,7 +6,8 @@ import {requireMigrated} from '../db/schema.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from '../db/profiles.js'
 import {smtpMailer} from '../requests/mailer.js'
 import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
-import {maskSecretsInText} from '../db/url.js'
+import {maskedUrl, maskSecretsInText} from '../db/url.js'
+import {routeToMaster} from '../integration/routing.js'
 import {Exit, IpamError} from './errors.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
@@ -143,7 +144,11 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     profile: Flags.string({helpGroup: 'GLOBAL', env: 'IPAM_PROFILE', description: 'connection profile to use (env IPAM_PROFILE)'}),
   }
 
+  /** Address-space and request commands: on a platform they work on the master's data. */
+  static routeToMaster = false
+
   private database?: Database
+  private platformDatabase?: Database
   private waitingNoted = false
 
   /** Opens the database; checks the schema unless `skipSchemaCheck`. */
@@ -168,6 +173,16 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     if (!opts.skipSchemaCheck) await requireMigrated(database.pool).catch((error) => {
       throw mapDriverError(error, url)
     })
+    if ((this.ctor as typeof DbCommand).routeToMaster) {
+      const master = await routeToMaster(database)
+      if (master) {
+        this.addSecret(master.url.password)
+        this.platformDatabase = database
+        this.database = master
+        this.note(`Note: this database is a platform of ${maskedUrl(master.url)}; working on the master's data.`)
+        return master
+      }
+    }
     return database
   }
 
@@ -224,6 +239,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
 
   public override async finally(error: Error | undefined): Promise<void> {
     await this.database?.close()
+    await this.platformDatabase?.close()
     await super.finally(error)
   }
 }

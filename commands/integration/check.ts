@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+
+import {DbCommand} from '../../src/cli/base.js'
+import {conflict} from '../../src/cli/errors.js'
+import {openMaster} from '../../src/cli/master.js'
+import {findConflicts, transferPlan} from '../../src/integration/conflicts.js'
+import {requireMigrated} from '../../src/db/schema.js'
+import {maskedUrl} from '../../src/db/url.js'
+
+export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck> {
+  static override summary = 'Dry run of joining this platform to a master: conflicts and what would move'
+  static override description = 'Exit 0 when the join would be clean, 4 when there are conflicts (same or nested networks, overlapping ranges, same pool names). Changes nothing.'
+  static override examples = ['<%= config.bin %> integration check --master mysql://ipam@master.example.com:3306/ipam', 'IPAM_MASTER_PASSWORD=… <%= config.bin %> integration check --master mysql://ipam@master:3306/ipam --json']
+  static override flags = {master: Flags.string({required: true, description: 'the master database URL (password in the URL or IPAM_MASTER_PASSWORD)'})}
+
+  public async run() {
+    const db = await this.db()
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s))
+    try {
+      await requireMigrated(master.pool)
+      const conflicts = await findConflicts(db.pool, master.pool)
+      const plan = await transferPlan(db.pool)
+      const result = {master: maskedUrl(master.url), clean: conflicts.length === 0, conflicts, wouldMove: plan}
+      if (!this.json) {
+        this.out(`Would move to ${result.master}: ${plan.networks} network(s), ${plan.pools} pool(s), ${plan.ranges} range(s), ${plan.pendingRequests} pending request(s), ${plan.addresses} address(es).`)
+        if (conflicts.length > 0) this.out(this.table(['Conflict', 'On this platform', 'On the master'], conflicts.map((c) => [c.kind, c.platform, c.master])))
+        else this.out('No conflicts: `ipam integration setup` can join this platform to the master.')
+      }
+      if (conflicts.length > 0) {
+        if (this.json) {
+          process.exitCode = 4
+          return result
+        }
+        throw conflict('conflicts', `${conflicts.length} conflict(s) between this platform and the master`, 'resolve them (rename pools, remove or renumber networks and ranges) and check again')
+      }
+      return result
+    } finally {
+      await master.close()
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import {DbCommand} from '../../src/cli/base.js'
+import {integrationStatus} from '../../src/integration/manage.js'
+
+export default class IntegrationStatus extends DbCommand<typeof IntegrationStatus> {
+  static override summary = 'Say whether this database is standalone, a master (with its platforms) or a platform (of which master, reachable or not)'
+  static override examples = ['<%= config.bin %> integration status', '<%= config.bin %> integration status --json']
+
+  public async run() {
+    const db = await this.db()
+    const s = await integrationStatus(db)
+    if (!this.json) {
+      if (s.role === 'standalone') this.out('Standalone: no master, no platforms.')
+      else if (s.role === 'master') {
+        this.out(`Master of ${s.platforms.length} platform(s):`)
+        this.out(this.table(['Platform', 'Instance id', 'Joined (UTC)', 'By'], s.platforms.map((p) => [p.name, p.instanceId, p.joinedAt.slice(0, 19), p.joinedBy])))
+      } else {
+        this.out(this.fields([
+          ['Role', s.state === 'JOINED' ? 'platform' : 'platform (setup begun, not finished)'],
+          ['Master', s.master],
+          ['Master reachable', s.reachable ? 'yes' : `no (${s.error})`],
+          ['Joined', s.joinedAt],
+        ]))
+      }
+    }
+    return s
+  }
+}

@@ -1,0 +1,71 @@
+import type {Pool} from 'mysql2/promise'
+
+import type {Tx} from '../db/tx.js'
+import {type Family, formatRange} from '../net/ip.js'
+
+export interface Conflict {
+  kind: 'same network' | 'nested network' | 'overlapping range' | 'same pool name'
+  platform: string
+  master: string
+}
+
+export interface TransferPlan {
+  networks: number
+  pools: number
+  ranges: number
+  pendingRequests: number
+  addresses: number
+}
+
+type Db = Pool | Tx
+
+interface NetRow {
+  family: Family
+  network: bigint
+  broadcast: bigint
+  prefix: number
+  cidr: string
+}
+
+async function networks(db: Db): Promise<NetRow[]> {
+  const [rows] = await db.query<any[]>('SELECT family, network, broadcast, prefix, cidr FROM ipnet ORDER BY family, network, prefix')
+  return rows.map((r) => ({family: Number(r.family) as Family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix), cidr: r.cidr}))
+}
+
+/** Conflicts between the platform's address space and the master's, naming both sides of each. */
+export async function findConflicts(platform: Db, master: Db): Promise<Conflict[]> {
+  const out: Conflict[] = []
+  const masterNets = await networks(master)
+  for (const p of await networks(platform)) {
+    for (const m of masterNets) {
+      if (m.family !== p.family || m.broadcast < p.network || m.network > p.broadcast) continue
+      out.push({kind: m.network === p.network && m.prefix === p.prefix ? 'same network' : 'nested network', platform: p.cidr, master: m.cidr})
+    }
+  }
+  const [masterRanges] = await master.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id')
+  const [platformRanges] = await platform.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id')
+  const asRange = (r: any) => ({family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})
+  for (const pr of platformRanges) {
+    const p = asRange(pr)
+    for (const mr of masterRanges) {
+      const m = asRange(mr)
+      if (m.family === p.family && m.start <= p.end && m.end >= p.start) out.push({kind: 'overlapping range', platform: `${formatRange(p)} (pool ${pr.name})`, master: `${formatRange(m)} (pool ${mr.name})`})
+    }
+  }
+  const [masterPools] = await master.query<any[]>('SELECT name FROM ippool')
+  const names = new Set(masterPools.map((r) => r.name))
+  const [platformPools] = await platform.query<any[]>('SELECT name FROM ippool ORDER BY name')
+  for (const p of platformPools) if (names.has(p.name)) out.push({kind: 'same pool name', platform: p.name, master: p.name})
+  return out
+}
+
+export async function transferPlan(platform: Db): Promise<TransferPlan> {
+  const n = async (sql: string) => Number((await platform.query<any[]>(sql))[0][0].n)
+  return {
+    networks: await n('SELECT COUNT(*) AS n FROM ipnet'),
+    pools: await n('SELECT COUNT(*) AS n FROM ippool'),
+    ranges: await n('SELECT COUNT(*) AS n FROM ippool_range'),
+    pendingRequests: await n("SELECT COUNT(*) AS n FROM ip_request WHERE status = 'PENDING'"),
+    addresses: await n('SELECT COUNT(*) AS n FROM ip'),
+  }
+}

@@ -1,0 +1,204 @@
+import type {Pool} from 'mysql2/promise'
+
+import {audit} from '../admin/audit.js'
+import {writeBackup} from '../admin/backup.js'
+import {findUser, verifyPassword} from '../admin/users.js'
+import {conflict, databaseError, IpamError, Exit, usage} from '../cli/errors.js'
+import type {Database} from '../db/connect.js'
+import {requireMigrated} from '../db/schema.js'
+import {type Tx, withTransaction} from '../db/tx.js'
+import {type DbUrl, formatDbUrl, maskedUrl} from '../db/url.js'
+import {type Conflict, findConflicts, transferPlan, type TransferPlan} from './conflicts.js'
+import {type CnameResolver, cnameHosts} from './dns.js'
+import {instanceId, platformsOf, readIntegration} from './state.js'
+
+export const SETUP_STEPS = [
+  'record on the platform that setup has begun',
+  'back up the platform',
+  'copy the address space to the master and register the platform there (one transaction)',
+  'delete what moved from the platform and mark it joined',
+] as const
+
+export interface Preflight {
+  platformId: string
+  masterId: string
+  /** The master already holds the platform's data (an earlier run got past step 3). */
+  registered: boolean
+  alreadyJoined: boolean
+  resuming: boolean
+  plan: TransferPlan
+  conflicts: Conflict[]
+}
+
+/**
+ * Everything setup checks before it changes anything, run again on every
+ * attempt: CNAME hosts, same database, master that is a platform, platform
+ * that is a master, the admin's role and password, conflicts.
+ */
+/** Refuses a master host that is a DNS alias (checked before connecting to it). */
+export async function refuseCnames(url: DbUrl, resolver: CnameResolver): Promise<void> {
+  const aliases = await cnameHosts(url.hosts.map((h) => h.host), resolver)
+  if (aliases.length > 0) {
+    const a = aliases[0]
+    throw usage(`the master host ${a.host} is a DNS alias (CNAME for ${a.target}); redirects are not supported`, `use the real host name: --master ${maskedUrl({...url, hosts: url.hosts.map((h) => (h.host === a.host ? {...h, host: a.target} : h))})}`)
+  }
+}
+
+export async function preflight(platform: Database, master: Database, input: {email: string; password: string}): Promise<Preflight> {
+  await requireMigrated(master.pool).catch((error) => {
+    if (error instanceof IpamError) throw new IpamError(error.exit, error.code, `on the master: ${error.message}`, {hint: error.hint})
+    throw error
+  })
+  const platformId = await instanceId(platform.pool)
+  const masterId = await instanceId(master.pool)
+  if (platformId === masterId) throw usage('the master is this same database', 'name the master database with --master')
+  const own = await readIntegration(platform.pool)
+  if (own && own.masterInstanceId && own.masterInstanceId !== masterId) {
+    throw conflict('other_master', `this database is already ${own.state === 'JOINED' ? 'a platform' : 'becoming a platform'} of another master (${maskedUrl(parseStored(own.masterUrl))})`, '`ipam integration remove` it from that master first')
+  }
+  if (own?.state === 'JOINED') {
+    return {platformId, masterId, registered: true, alreadyJoined: true, resuming: false, plan: await transferPlan(platform.pool), conflicts: []}
+  }
+  if (await readIntegration(master.pool)) throw conflict('master_is_platform', 'the master is itself a platform of another master', 'join the platform to that master instead')
+  const ownPlatforms = await platformsOf(platform.pool)
+  if (ownPlatforms.length > 0) {
+    throw conflict('platform_is_master', `this database is a master with ${ownPlatforms.length} platform(s) joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
+  }
+  const admin = await findUser(master.pool, input.email)
+  if (!admin || !admin.admin) throw databaseError('not_admin', `${input.email} is not a user with the @admin role on the master`, 'ask a master admin to run `ipam users promote` for you')
+  if (!(await verifyPassword(input.password, admin.passwordHash))) throw databaseError('access_denied', `wrong password for ${input.email} on the master`)
+  const [reg] = await master.pool.query<any[]>('SELECT 1 FROM ipam_platforms WHERE instance_id = ?', [platformId])
+  const registered = reg.length > 0
+  const conflicts = registered ? [] : await findConflicts(platform.pool, master.pool)
+  return {platformId, masterId, registered, alreadyJoined: false, resuming: own?.state === 'SETUP', plan: await transferPlan(platform.pool), conflicts}
+}
+
+function parseStored(text: string): DbUrl {
+  return JSON.parse(text) as DbUrl
+}
+
+/** The master's URL as kept on the platform (the routing of every later command needs it). */
+export function storedMasterUrl(url: DbUrl): string {
+  return JSON.stringify(url)
+}
+
+export function masterUrlOf(row: {masterUrl: string}): DbUrl {
+  return parseStored(row.masterUrl)
+}
+
+/** Test hook: IPAM_TEST_CRASH_AFTER_STEP=N kills the process (SIGKILL) right after step N. */
+function crashPoint(step: number): void {
+  if (Number(process.env.IPAM_TEST_CRASH_AFTER_STEP) === step) process.kill(process.pid, 'SIGKILL')
+}
+
+async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string, email: string): Promise<TransferPlan> {
+  // Serialize with range and network changes on the master, then look again.
+  await tx.query("UPDATE ipam_locks SET version = version + 1 WHERE name IN ('ranges', 'networks')")
+  const again = await findConflicts(platform, tx)
+  if (again.length > 0) throw conflict('conflicts', `the master changed: ${again.length} conflict(s) now`, 'run `ipam integration check` to see them', {conflicts: again})
+  const netMap = new Map<string, number>()
+  const [nets] = await platform.query<any[]>('SELECT id, family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations, created_at FROM ipnet ORDER BY id')
+  for (const n of nets) {
+    const [res] = await tx.query<any>('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      n.family, n.network, n.broadcast, n.prefix, n.cidr, n.name, n.gateway, n.vlan, n.note, typeof n.locations === 'string' ? n.locations : JSON.stringify(n.locations), n.created_at,
+    ])
+    netMap.set(String(n.id), Number(res.insertId))
+  }
+  const poolMap = new Map<string, number>()
+  const [pools] = await platform.query<any[]>('SELECT id, name, note, locations, created_at FROM ippool ORDER BY id')
+  for (const p of pools) {
+    const [res] = await tx.query<any>('INSERT INTO ippool (name, note, locations, created_at) VALUES (?, ?, ?, ?)', [p.name, p.note, typeof p.locations === 'string' ? p.locations : JSON.stringify(p.locations), p.created_at])
+    poolMap.set(String(p.id), Number(res.insertId))
+  }
+  const [ranges] = await platform.query<any[]>('SELECT pool_id, ipnet_id, family, start_addr, end_addr, created_at FROM ippool_range ORDER BY id')
+  for (const r of ranges) {
+    await tx.query('INSERT INTO ippool_range (pool_id, ipnet_id, family, start_addr, end_addr, created_at) VALUES (?, ?, ?, ?, ?, ?)', [poolMap.get(String(r.pool_id)), netMap.get(String(r.ipnet_id)), r.family, r.start_addr, r.end_addr, r.created_at])
+  }
+  const [requests] = await platform.query<any[]>("SELECT family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, requested_at FROM ip_request WHERE status = 'PENDING' ORDER BY id")
+  for (const q of requests) {
+    try {
+      await tx.query('INSERT INTO ip_request (family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+        q.family, q.addr, q.ipnet_id === null ? null : netMap.get(String(q.ipnet_id)) ?? null, q.network_cidr, q.email, q.ip_range, q.region, q.description, q.requested_by, q.assign_type, q.requested_at,
+      ])
+    } catch (error) {
+      if ((error as {errno?: number}).errno === 1062) throw conflict('conflicts', `the master already has a PENDING request for ${q.network_cidr}`, 'decide it on the master first')
+      throw error
+    }
+  }
+  // Addresses arrive as ALLOCATED, without the assigned-to name.
+  let addresses = 0
+  const stream = (platform as any).pool.query('SELECT family, addr, assign_type, description FROM ip ORDER BY family, addr').stream({highWaterMark: 2000})
+  let batch: unknown[][] = []
+  const flush = async () => {
+    if (batch.length === 0) return
+    try {
+      await tx.query("INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?", [batch.map((b) => [b[0], b[1], 'ALLOCATED', null, b[2], b[3]])])
+    } catch (error) {
+      if ((error as {errno?: number}).errno === 1062) throw conflict('conflicts', 'an address of the platform is already allocated on the master', 'run `ipam integration check`')
+      throw error
+    }
+    addresses += batch.length
+    batch = []
+  }
+  for await (const row of stream) {
+    batch.push([row.family, row.addr, row.assign_type, row.description])
+    if (batch.length >= 2000) await flush()
+  }
+  await flush()
+  await tx.query('INSERT INTO ipam_platforms (instance_id, name, joined_by) VALUES (?, ?, ?)', [pre.platformId, name.slice(0, 255), email])
+  const moved = {networks: nets.length, pools: pools.length, ranges: ranges.length, pendingRequests: requests.length, addresses}
+  await audit(tx, {action: 'integration.join', objectType: 'platform', objectId: pre.platformId, detail: {name, by: email, ...moved}})
+  return moved
+}
+
+export interface SetupResult {
+  alreadyJoined: boolean
+  resumed: boolean
+  moved: TransferPlan | null
+  backup: string | null
+}
+
+/**
+ * Joins the platform to the master in four steps that each commit whole, so
+ * that a crash at any point followed by another run ends with everything on
+ * the master exactly once and nothing left on the platform.
+ */
+export async function runSetup(platform: Database, master: Database, pre: Preflight, opts: {email: string; backupFile: string; onStep?: (n: number, text: string) => void}): Promise<SetupResult> {
+  if (pre.alreadyJoined) return {alreadyJoined: true, resumed: false, moved: null, backup: null}
+  const say = (n: number) => opts.onStep?.(n, SETUP_STEPS[n - 1])
+  say(1)
+  await withTransaction(platform.pool, async (tx) => {
+    await tx.query(
+      "INSERT INTO ipam_integration (id, role, master_url, master_instance_id, state, step) VALUES (1, 'PLATFORM', ?, ?, 'SETUP', 1) ON DUPLICATE KEY UPDATE step = GREATEST(step, 1)",
+      [storedMasterUrl(master.url), pre.masterId],
+    )
+    await audit(tx, {action: 'integration.setup.begin', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email}})
+  })
+  crashPoint(1)
+  let backup: string | null = null
+  let moved: TransferPlan | null = null
+  if (!pre.registered) {
+    say(2)
+    await writeBackup(platform.pool, opts.backupFile, {database: platform.url.database})
+    backup = opts.backupFile
+    crashPoint(2)
+    say(3)
+    const name = `${platform.url.database ?? '?'}@${platform.node}`
+    moved = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email), {attempts: 3})
+    crashPoint(3)
+  }
+  say(4)
+  await withTransaction(platform.pool, async (tx) => {
+    await tx.query('DELETE FROM ip')
+    await tx.query('DELETE FROM ippool_range')
+    await tx.query('DELETE FROM ippool')
+    await tx.query('DELETE FROM ipnet')
+    await tx.query("DELETE FROM ip_request WHERE status = 'PENDING'")
+    await tx.query("UPDATE ipam_integration SET state = 'JOINED', step = 4, joined_at = CURRENT_TIMESTAMP(6) WHERE id = 1")
+    await audit(tx, {action: 'integration.setup', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email, moved}})
+  })
+  crashPoint(4)
+  return {alreadyJoined: false, resumed: pre.resuming || pre.registered, moved, backup}
+}
+
+export {formatDbUrl, Exit}
