@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {DbCommand} from '../../src/cli/base.js'
 import {decisionsExit} from '../../src/cli/decisions.js'
 import {osUser} from '../../src/admin/audit.js'
-import {approveRequest, decideMany} from '../../src/requests/requests.js'
+import {approveMany} from '../../src/requests/requests.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
@@ -20,7 +20,7 @@ export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
     const db = await this.db()
     const mark = await this.outboxMark()
-    const results = await decideMany(argv as string[], (id) => approveRequest(db.pool, id, by))
+    const results = await approveMany(db.pool, argv as string[], by)
     if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.green('approved') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
     await this.sendQueued(mark)
     process.exitCode = decisionsExit(results)

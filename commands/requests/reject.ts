@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {DbCommand} from '../../src/cli/base.js'
 import {decisionsExit} from '../../src/cli/decisions.js'
 import {osUser} from '../../src/admin/audit.js'
-import {decideMany, rejectRequest} from '../../src/requests/requests.js'
+import {rejectMany} from '../../src/requests/requests.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsReject extends DbCommand<typeof RequestsReject> {
@@ -19,7 +19,7 @@ export default class RequestsReject extends DbCommand<typeof RequestsReject> {
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
     const db = await this.db()
     const mark = await this.outboxMark()
-    const results = await decideMany(argv as string[], (id) => rejectRequest(db.pool, id, this.flags.reason, by))
+    const results = await rejectMany(db.pool, argv as string[], this.flags.reason, by)
     if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.red('rejected') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
     await this.sendQueued(mark)
     process.exitCode = decisionsExit(results)

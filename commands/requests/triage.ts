@@ -1,11 +1,10 @@
 import {Flags} from '@oclif/core'
-import {input, select} from '@inquirer/prompts'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {confirmationRequired, IpamError, Exit} from '../../src/cli/errors.js'
-import {guardPrompt, promptContext} from '../../src/cli/prompt.js'
+import {guardPrompt, loadPrompts, promptContext} from '../../src/cli/prompt.js'
 import {osUser} from '../../src/admin/audit.js'
-import {approveRequest, getRequest, listRequests, rejectRequest, requestConflicts} from '../../src/requests/requests.js'
+import {approveMany, decideOne, getRequest, listRequests, rejectMany, requestConflicts} from '../../src/requests/requests.js'
 import {age, statusBadge} from '../../src/requests/render.js'
 import {checkText} from '../../src/text.js'
 import {renderStrip} from '../../src/cli/map.js'
@@ -42,6 +41,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
       this.note('No PENDING requests. Nothing to triage.')
       return {outcomes: []}
     }
+    const {input, select} = await loadPrompts()
     const c = this.c
     const outcomes: Outcome[] = []
     let interrupted = false
@@ -86,11 +86,11 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
         const mark = await this.outboxMark()
         try {
           if (action === 'approve') {
-            await approveRequest(db.pool, String(r.id), by)
+            await decideOne(() => approveMany(db.pool, [String(r.id)], by))
             outcomes.push({id: r.id, ip: r.ip, decision: 'approved', note: `USED by ${r.assignedTo}`})
           } else {
             const reason = await guardPrompt(() => input({message: 'Reason (optional):'}, promptContext()))
-            await rejectRequest(db.pool, String(r.id), reason, by)
+            await decideOne(() => rejectMany(db.pool, [String(r.id)], reason, by))
             outcomes.push({id: r.id, ip: r.ip, decision: 'rejected', note: reason})
           }
         } catch (error) {

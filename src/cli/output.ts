@@ -1,6 +1,6 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
-import ora, {type Ora} from 'ora'
+import type {Ora} from 'ora'
 
 export interface OutputOptions {
   /** --no-color given. */
@@ -64,22 +64,31 @@ const silentSpinner: Spinner = {start() {}, update() {}, succeed() {}, fail() {}
 export function makeSpinner(opts: {json?: boolean}): Spinner {
   if (opts.json || !process.stderr.isTTY) return silentSpinner
   let spinner: Ora | undefined
+  let wanted: string | undefined
   return {
     start(text) {
-      spinner = ora({text, stream: process.stderr}).start()
+      wanted = text
+      // ora is loaded only for a terminal; a fast command may finish before it shows.
+      import('ora').then(({default: ora}) => {
+        if (wanted !== undefined) spinner = ora({text: wanted, stream: process.stderr}).start()
+      }, () => undefined)
     },
     update(text) {
+      if (wanted !== undefined) wanted = text
       if (spinner) spinner.text = text
     },
     succeed(text) {
+      wanted = undefined
       spinner?.succeed(text)
       spinner = undefined
     },
     fail(text) {
+      wanted = undefined
       spinner?.fail(text)
       spinner = undefined
     },
     stop() {
+      wanted = undefined
       spinner?.stop()
       spinner = undefined
     },

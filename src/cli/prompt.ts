@@ -1,6 +1,7 @@
-import {confirm, input, password} from '@inquirer/prompts'
-
 import {confirmationRequired, IpamError, Exit} from './errors.js'
+
+/** Loaded on first use: most runs (scripts, --json) never prompt. */
+const prompts = () => import('@inquirer/prompts')
 
 /** Prompts go to stderr so that stdout (and --json) stays clean. */
 const context = () => ({input: process.stdin, output: process.stderr})
@@ -33,6 +34,7 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 export async function confirmOrRefuse(message: string, opts: {yes?: boolean; what: string}): Promise<void> {
   if (opts.yes) return
   if (!isInteractive()) throw confirmationRequired(`${opts.what} needs confirmation, and there is no terminal to ask on`, 'pass --yes to confirm non-interactively')
+  const {confirm} = await prompts()
   const ok = await guard(() => confirm({message, default: false}, context()))
   if (!ok) throw declined()
 }
@@ -41,6 +43,7 @@ export async function confirmOrRefuse(message: string, opts: {yes?: boolean; wha
 export async function confirmByTyping(message: string, expected: string, opts: {yes?: boolean; what: string}): Promise<void> {
   if (opts.yes) return
   if (!isInteractive()) throw confirmationRequired(`${opts.what} needs confirmation, and there is no terminal to ask on`, 'pass --yes to confirm non-interactively')
+  const {input} = await prompts()
   const typed = await guard(() => input({message}, context()))
   if (typed.trim() !== expected) {
     throw new IpamError(Exit.CONFIRM, 'declined', `"${typed.trim()}" does not match "${expected}": nothing was changed`)
@@ -49,11 +52,13 @@ export async function confirmByTyping(message: string, expected: string, opts: {
 
 export async function promptPassword(message: string): Promise<string> {
   if (!isInteractive()) throw confirmationRequired('a password is needed and there is no terminal to ask on', 'pass it with --password-stdin')
+  const {password} = await prompts()
   return guard(() => password({message, mask: '*'}, context()))
 }
 
 export async function promptText(message: string, defaultValue?: string): Promise<string> {
+  const {input} = await prompts()
   return guard(() => input({message, default: defaultValue}, context()))
 }
 
-export {guard as guardPrompt, context as promptContext}
+export {guard as guardPrompt, context as promptContext, prompts as loadPrompts}

@@ -1,5 +1,3 @@
-import nodemailer from 'nodemailer'
-
 import {usage} from '../cli/errors.js'
 import type {Mailer} from './outbox.js'
 
@@ -7,12 +5,14 @@ import type {Mailer} from './outbox.js'
 export function smtpMailer(smtpUrl: string | undefined, from: string | undefined): Mailer | undefined {
   if (!smtpUrl) return undefined
   if (!/^smtps?:\/\//i.test(smtpUrl)) throw usage('the SMTP URL must look like smtp://user:password@host:port')
-  const transport = nodemailer.createTransport(smtpUrl, {})
-  // Bounded, so that a dead server cannot hold a decision's command for long.
-  Object.assign((transport as any).options, {connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000})
   return {
     from: from || 'ipam@localhost',
     async send(m) {
+      // Loaded only when a message is sent: it is large, and most commands send none.
+      const {default: nodemailer} = await import('nodemailer')
+      const transport = nodemailer.createTransport(smtpUrl, {})
+      // Bounded, so that a dead server cannot hold a decision's command for long.
+      Object.assign((transport as any).options, {connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000})
       try {
         await transport.sendMail({from: m.from, to: m.to, subject: m.subject, text: m.text})
       } finally {

@@ -207,80 +207,151 @@ export interface Decision {
   id: number
   ok: boolean
   status: RequestStatus | null
+  ip?: string
   message: string
   code?: string
   exit?: number
 }
 
+const failed = (id: number, e: IpamError): Decision => ({id, ok: false, status: null, message: e.message, code: e.code, exit: e.exit})
+
+/** Request ids from the command line: each bad one is its own failed decision. */
+function parseIds(ids: string[]): {valid: number[]; invalid: Decision[]} {
+  const valid: number[] = []
+  const invalid: Decision[] = []
+  for (const raw of ids) {
+    if (/^\d{1,18}$/.test(raw)) {
+      if (!valid.includes(Number(raw))) valid.push(Number(raw))
+    } else invalid.push({id: Number.NaN, ok: false, status: null, message: `${quote(raw)} is not a request id`, code: 'usage', exit: 2})
+  }
+  return {valid, invalid}
+}
+
 /**
- * Approves a PENDING request: in one transaction the request becomes APPROVED
- * and the address USED, assigned to the requester. The request row lock makes
- * two approvals of one request queue (on a cluster, the conflicting commit
- * fails and is retried); the unique key on `ip` keeps the address single.
+ * Locks the requests (in id order, so that two deciders cannot deadlock
+ * forever) and splits them into PENDING ones and per-id failures.
  */
-export async function approveRequest(pool: Pool, id: string, by = osUser()): Promise<RequestView> {
-  return withTransaction(pool, async (tx) => {
-    const r = await getRequest(tx, id, {forUpdate: true})
-    if (r.status !== 'PENDING') throw decidedError(r)
-    const a = parseAddress(r.ip)
-    const [taken] = await tx.query<any[]>('SELECT id, status, assigned_to FROM ip WHERE family = ? AND addr = ? FOR UPDATE', [a.family, a.value])
-    if (taken[0] && taken[0].assigned_to !== r.assignedTo) {
-      throw conflict('address_taken', `${r.ip} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}; request #${r.id} stays PENDING`, `release it first (\`ipam ips release ${r.ip}\`) or reject the request`)
-    }
-    if (taken[0]) {
-      await tx.query("UPDATE ip SET status = 'USED', assign_type = ?, description = COALESCE(?, description) WHERE id = ?", [r.assignType, r.description, taken[0].id])
-    } else {
-      try {
-        await tx.query("INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES (?, ?, 'USED', ?, ?, ?)", [a.family, a.value, r.assignedTo, r.assignType, r.description])
-      } catch (error) {
-        if ((error as {errno?: number}).errno === 1062) throw conflict('address_taken', `${r.ip} was just taken; request #${r.id} stays PENDING`)
-        throw error
-      }
-    }
-    await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id = ?", [by, r.id])
-    await audit(tx, {action: 'requests.approve', objectType: 'request', objectId: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})
-    if (r.email) {
-      await enqueue(tx, {
-        kind: 'request.approved',
-        recipient: r.email,
-        subject: `Your IP request #${r.id} for ${r.ip} was approved`,
-        body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was approved by ${by}.\nThe address is now assigned to ${r.assignedTo}.\n`,
-      })
-    }
-    return getRequest(tx, r.id)
-  })
-}
-
-export async function rejectRequest(pool: Pool, id: string, reason: string | undefined, by = osUser()): Promise<RequestView> {
-  const why = reason === undefined || reason.trim() === '' ? null : checkText('reason', reason, 2000, {multiline: true})!
-  return withTransaction(pool, async (tx) => {
-    const r = await getRequest(tx, id, {forUpdate: true})
-    if (r.status !== 'PENDING') throw decidedError(r)
-    await tx.query("UPDATE ip_request SET status = 'REJECTED', reason = ?, decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id = ?", [why, by, r.id])
-    await audit(tx, {action: 'requests.reject', objectType: 'request', objectId: r.id, detail: {ip: r.ip, network: r.network, reason: why, by}})
-    if (r.email) {
-      await enqueue(tx, {
-        kind: 'request.rejected',
-        recipient: r.email,
-        subject: `Your IP request #${r.id} for ${r.ip} was rejected`,
-        body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was rejected by ${by}.\nReason: ${why ?? '(none given)'}\n`,
-      })
-    }
-    return getRequest(tx, r.id)
-  })
-}
-
-/** Decides several requests, each on its own; one failing does not stop the others. */
-export async function decideMany(ids: string[], decide: (id: string) => Promise<RequestView>): Promise<Decision[]> {
-  const out: Decision[] = []
+async function lockRequests(tx: Tx, ids: number[]): Promise<{pending: RequestView[]; failures: Map<number, Decision>}> {
+  const failures = new Map<number, Decision>()
+  const [rows] = await tx.query<any[]>(`SELECT ${REQUEST_COLUMNS} FROM ip_request WHERE id IN (?) ORDER BY id FOR UPDATE`, [ids])
+  const found = new Map(rows.map((r) => [Number(r.id), toRequestView(r)]))
+  const pending: RequestView[] = []
   for (const id of ids) {
-    try {
-      const r = await decide(id)
-      out.push({id: Number(id), ok: true, status: r.status, message: `#${r.id} ${r.ip}: ${r.status}`})
-    } catch (error) {
-      if (!(error instanceof IpamError)) throw error
-      out.push({id: Number(id), ok: false, status: null, message: error.message, code: error.code, exit: error.exit})
-    }
+    const r = found.get(id)
+    if (!r) failures.set(id, failed(id, notFound(`no request #${id}`)))
+    else if (r.status !== 'PENDING') failures.set(id, failed(id, decidedError(r)))
+    else pending.push(r)
+  }
+  return {pending, failures}
+}
+
+async function auditMany(tx: Tx, action: string, entries: {id: number; detail: Record<string, unknown>}[]): Promise<void> {
+  if (entries.length === 0) return
+  const who = osUser()
+  const [[me]] = await tx.query<any[]>('SELECT CURRENT_USER() AS u')
+  await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES ?', [entries.map((e) => [who, me.u, action, 'request', String(e.id), JSON.stringify(e.detail)])])
+}
+
+async function enqueueMany(tx: Tx, messages: {kind: string; recipient: string; subject: string; body: string}[]): Promise<void> {
+  if (messages.length === 0) return
+  await tx.query('INSERT INTO ipam_outbox (kind, recipient, subject, body) VALUES ?', [messages.map((m) => [m.kind, m.recipient, m.subject.slice(0, 255), m.body])])
+}
+
+function order(ids: string[], valid: number[], decisions: Map<number, Decision>, invalid: Decision[]): Decision[] {
+  const out: Decision[] = []
+  let bad = 0
+  for (const raw of ids) {
+    if (/^\d{1,18}$/.test(raw)) {
+      const d = decisions.get(Number(raw))
+      if (d && !out.includes(d)) out.push(d)
+    } else out.push(invalid[bad++])
   }
   return out
+}
+
+/**
+ * Approves PENDING requests, each on its own (one that cannot be approved does
+ * not stop the others), in one transaction with a handful of statements
+ * whatever their number: the address of each becomes USED, assigned to its
+ * requester. Row locks on the requests make two deciders of one request queue
+ * (on a cluster the conflicting commit fails and the whole transaction runs
+ * again); the unique key on `ip` keeps each address single. An address held
+ * by someone else refuses that approval and its request stays PENDING.
+ */
+export async function approveMany(pool: Pool, ids: string[], by = osUser()): Promise<Decision[]> {
+  const {valid, invalid} = parseIds(ids)
+  const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
+    const {pending, failures} = await lockRequests(tx, valid)
+    const out = new Map(failures)
+    if (pending.length > 0) {
+      const keys = pending.map((r) => {
+        const a = parseAddress(r.ip)
+        return [a.family, a.value] as [Family, bigint]
+      })
+      const [held] = await tx.query<any[]>('SELECT id, family, addr, status, assigned_to FROM ip WHERE (family, addr) IN (?) FOR UPDATE', [keys])
+      const holder = new Map(held.map((h) => [`${h.family}-${h.addr}`, h]))
+      const inserts: unknown[][] = []
+      const approved: RequestView[] = []
+      pending.forEach((r, i) => {
+        const key = `${keys[i][0]}-${keys[i][1]}`
+        const h = holder.get(key)
+        if (h && h.assigned_to !== r.assignedTo) {
+          out.set(r.id, failed(r.id, conflict('address_taken', `${r.ip} is already ${h.status}${h.assigned_to ? ` to ${h.assigned_to}` : ''}; request #${r.id} stays PENDING`)))
+          return
+        }
+        if (h) h.reuse = true
+        else {
+          inserts.push([keys[i][0], keys[i][1], 'USED', r.assignedTo, r.assignType, r.description])
+          // a second request for the same address in this batch finds it taken
+          holder.set(key, {status: 'USED', assigned_to: r.assignedTo, fresh: true})
+        }
+        approved.push(r)
+      })
+      for (const h of held) if (h.reuse) await tx.query("UPDATE ip SET status = 'USED' WHERE id = ?", [h.id])
+      if (inserts.length > 0) await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [inserts])
+      if (approved.length > 0) {
+        await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [by, approved.map((r) => r.id)])
+        await auditMany(tx, 'requests.approve', approved.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
+        await enqueueMany(tx, approved.filter((r) => r.email).map((r) => ({
+          kind: 'request.approved',
+          recipient: r.email!,
+          subject: `Your IP request #${r.id} for ${r.ip} was approved`,
+          body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was approved by ${by}.\nThe address is now assigned to ${r.assignedTo}.\n`,
+        })))
+      }
+      for (const r of approved) out.set(r.id, {id: r.id, ok: true, status: 'APPROVED', ip: r.ip, message: `#${r.id} ${r.ip}: APPROVED, USED by ${r.assignedTo}`})
+    }
+    return out
+  })
+  return order(ids, valid, decisions, invalid)
+}
+
+/** Rejects PENDING requests, each on its own, in one transaction; the reason goes to each requester. */
+export async function rejectMany(pool: Pool, ids: string[], reason: string | undefined, by = osUser()): Promise<Decision[]> {
+  const why = reason === undefined || reason.trim() === '' ? null : checkText('reason', reason, 2000, {multiline: true})!
+  const {valid, invalid} = parseIds(ids)
+  const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
+    const {pending, failures} = await lockRequests(tx, valid)
+    const out = new Map(failures)
+    if (pending.length > 0) {
+      await tx.query("UPDATE ip_request SET status = 'REJECTED', reason = ?, decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [why, by, pending.map((r) => r.id)])
+      await auditMany(tx, 'requests.reject', pending.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, reason: why, by}})))
+      await enqueueMany(tx, pending.filter((r) => r.email).map((r) => ({
+        kind: 'request.rejected',
+        recipient: r.email!,
+        subject: `Your IP request #${r.id} for ${r.ip} was rejected`,
+        body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was rejected by ${by}.\nReason: ${why ?? '(none given)'}\n`,
+      })))
+      for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}: REJECTED`})
+    }
+    return out
+  })
+  return order(ids, valid, decisions, invalid)
+}
+
+/** One decision, as an error when it failed (triage, which decides one request at a time). */
+export async function decideOne(decide: () => Promise<Decision[]>): Promise<Decision> {
+  const [d] = await decide()
+  if (!d.ok) throw new IpamError((d.exit ?? 1) as 1, d.code ?? 'failed', d.message)
+  return d
 }
