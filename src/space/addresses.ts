@@ -131,23 +131,24 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
     for (const c of chosen) await insertAddresses(tx, c.family, c.addrs, f)
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
     await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
-    return {pool: p.name, addresses: await viewsOf(tx, chosen)}
+    const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
+    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf)}
   })
 }
 
-async function viewsOf(tx: Tx, chosen: {family: Family; addrs: bigint[]}[]): Promise<AddressView[]> {
+/** The new rows as views; `networkOf` names their network (known from the pool's segments, so no lookup per row). */
+async function viewsOf(tx: Tx, chosen: {family: Family; addrs: bigint[]}[], networkOf: (family: Family, a: bigint) => string | null): Promise<AddressView[]> {
   const out: AddressView[] = []
   for (const c of chosen) {
     if (c.addrs.length === 0) continue
     const lo = c.addrs[0]
     const hi = c.addrs.at(-1)!
     const [rows] = await tx.query<any[]>(
-      `SELECT ip.*, (SELECT n.cidr FROM ipnet n WHERE n.family = ip.family AND ip.addr BETWEEN n.network AND n.broadcast ORDER BY n.prefix DESC LIMIT 1) AS network
-       FROM ip WHERE family = ? AND addr BETWEEN ? AND ? ORDER BY addr`,
+      'SELECT * FROM ip WHERE family = ? AND addr BETWEEN ? AND ? ORDER BY addr',
       [c.family, lo, hi],
     )
     const wanted = new Set(c.addrs.map(String))
-    for (const r of rows) if (wanted.has(String(r.addr))) out.push(toView(r))
+    for (const r of rows) if (wanted.has(String(r.addr))) out.push({...toView(r), network: networkOf(c.family, BigInt(r.addr))})
   }
   return out
 }
@@ -189,7 +190,7 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
     await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f}})
-    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}])}
+    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr)}
   })
 }
 
@@ -248,7 +249,6 @@ export interface ListFilter {
 export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGenerator<AddressView> {
   const where: string[] = []
   const params: unknown[] = []
-  let join = ''
   if (filter.network) {
     const net = await findNetwork(pool, filter.network)
     where.push('ip.family = ? AND ip.addr BETWEEN ? AND ?')
@@ -256,8 +256,13 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
   }
   if (filter.pool) {
     const p = await findPool(pool, filter.pool)
-    join = 'JOIN ippool_range r ON r.family = ip.family AND ip.addr BETWEEN r.start_addr AND r.end_addr AND r.pool_id = ?'
-    params.unshift(p.id)
+    // constant ranges, which the optimizer turns into index range scans
+    const [ranges] = await pool.query<any[]>('SELECT family, start_addr, end_addr FROM ippool_range WHERE pool_id = ?', [p.id])
+    if (ranges.length === 0) where.push('FALSE')
+    else {
+      where.push(`(${ranges.map(() => '(ip.family = ? AND ip.addr BETWEEN ? AND ?)').join(' OR ')})`)
+      for (const r of ranges) params.push(Number(r.family), BigInt(r.start_addr), BigInt(r.end_addr))
+    }
   }
   if (filter.status) {
     where.push('ip.status = ?')
@@ -266,7 +271,7 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
   const limit = filter.limit && filter.limit > 0 ? " LIMIT ?" : ""
   if (limit) params.push(Math.floor(filter.limit!))
   const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.created_at, ip.updated_at
-    FROM ip ${join} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
+    FROM ip ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
   const stream = (pool as any).pool.query(sql, params).stream({highWaterMark: 500})
   for await (const row of stream) yield toView(row)
 }

@@ -5,6 +5,8 @@ import {conflict, usage} from '../cli/errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'
+import {countInSpans, type Span} from './counts.js'
+import type {Tx} from '../db/tx.js'
 import {
   checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
 } from './model.js'
@@ -58,7 +60,7 @@ export interface NetworkListFilter {
   over?: number
 }
 
-/** Networks with utilization, from one aggregate query (a correlated count per network on the address index). */
+/** Networks with utilization: one query for the networks, their counts in batched constant-range counts. */
 export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   const where: string[] = []
   const params: unknown[] = []
@@ -71,15 +73,15 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
     params.push(filter.family)
   }
   const [rows] = await pool.query<any[]>(
-    `SELECT ${NETWORK_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')},
-       (SELECT COUNT(*) FROM ip WHERE ip.family = n.family AND ip.addr BETWEEN n.network AND n.broadcast) AS used
+    `SELECT ${NETWORK_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')}
      FROM ipnet n ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY n.family, n.network, n.prefix`,
     params,
   )
-  const out = rows.map((r) => {
-    const net = toNetworkRow(r)
-    const used = BigInt(r.used)
+  const nets = rows.map(toNetworkRow)
+  const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
+  const out = nets.map((net) => {
+    const used = BigInt(counts.get(net.id)!.total)
     const usable = usableCount(cidrOfRow(net), net.gateway)
     return {...networkView(net), used: Number(used), percent: percent(used, usable)}
   })
@@ -100,12 +102,12 @@ export async function showNetwork(pool: Pool, ref: string) {
     ),
     pool.query<any[]>('SELECT status, COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ? GROUP BY status', span),
     pool.query<any[]>(
-      `SELECT r.id, p.name AS pool, r.start_addr, r.end_addr,
-         (SELECT COUNT(*) FROM ip WHERE ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr) AS used
+      `SELECT r.id, p.name AS pool, r.start_addr, r.end_addr
        FROM ippool_range r JOIN ippool p ON p.id = r.pool_id WHERE r.ipnet_id = ? ORDER BY r.start_addr`,
       [net.id],
     ),
   ])
+  const rangeCounts = await countInSpans(pool, rangeRows.map((r) => ({key: Number(r.id), family: net.family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
   const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
   for (const r of statusRows) byStatus[r.status] = Number(r.n)
   const used = BigInt(Object.values(byStatus).reduce((a, b) => a + b, 0))
@@ -121,32 +123,49 @@ export async function showNetwork(pool: Pool, ref: string) {
     ranges: rangeRows.map((r) => {
       const start = BigInt(r.start_addr)
       const end = BigInt(r.end_addr)
-      return {id: Number(r.id), pool: r.pool, range: start === end ? formatAddress(net.family, start) : `${formatAddress(net.family, start)}-${formatAddress(net.family, end)}`, size: (end - start + 1n).toString(), used: Number(r.used)}
+      return {id: Number(r.id), pool: r.pool, range: start === end ? formatAddress(net.family, start) : `${formatAddress(net.family, start)}-${formatAddress(net.family, end)}`, size: (end - start + 1n).toString(), used: rangeCounts.get(Number(r.id))!.total}
     }),
   }
 }
-
-/** Addresses owned by this network alone: inside it and inside no other network. */
-const ORPHANED_ADDRESSES = `FROM ip WHERE ip.family = ? AND ip.addr BETWEEN ? AND ?
-  AND NOT EXISTS (SELECT 1 FROM ipnet o WHERE o.id <> ? AND o.family = ip.family AND ip.addr BETWEEN o.network AND o.broadcast)`
 
 export interface RemovalPlan {
   addresses: number
   ranges: number
 }
 
-async function networkRemovalPlan(db: Pool | import('../db/tx.js').Tx, net: NetworkRow): Promise<RemovalPlan> {
-  const params = [net.family, net.network, net.broadcast, net.id]
-  const [[a], [r]] = await Promise.all([
-    db.query<any[]>(`SELECT COUNT(*) AS n ${ORPHANED_ADDRESSES}`, params),
-    db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id]),
-  ])
-  return {addresses: Number(a[0].n), ranges: Number(r[0].n)}
+/**
+ * The parts of the network's span that no other network covers: none when a
+ * parent holds it, else the span minus its top-level children. Addresses
+ * there go with the network; the others stay with the network that holds them.
+ */
+async function orphanSpans(db: Pool | Tx, net: NetworkRow): Promise<Span[]> {
+  const [parents] = await db.query<any[]>('SELECT 1 FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND id <> ? LIMIT 1', [net.family, net.network, net.broadcast, net.id])
+  if (parents.length > 0) return []
+  const [children] = await db.query<any[]>('SELECT network, broadcast FROM ipnet WHERE family = ? AND network >= ? AND broadcast <= ? AND id <> ? ORDER BY network, prefix', [net.family, net.network, net.broadcast, net.id])
+  const spans: Span[] = []
+  let cursor = net.network
+  for (const c of children) {
+    const start = BigInt(c.network)
+    const end = BigInt(c.broadcast)
+    if (end < cursor) continue
+    if (start > cursor) spans.push({key: spans.length, family: net.family, start: cursor, end: start - 1n})
+    cursor = end + 1n
+  }
+  if (cursor <= net.broadcast) spans.push({key: spans.length, family: net.family, start: cursor, end: net.broadcast})
+  return spans
+}
+
+async function networkRemovalPlan(db: Pool | Tx, net: NetworkRow): Promise<RemovalPlan & {spans: Span[]}> {
+  const spans = await orphanSpans(db, net)
+  const counts = await countInSpans(db, spans)
+  const [r] = await db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id])
+  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n)}
 }
 
 export async function planNetworkRemoval(pool: Pool, ref: string) {
   const net = await findNetwork(pool, ref)
-  return {network: networkView(net), ...(await networkRemovalPlan(pool, net))}
+  const {addresses, ranges} = await networkRemovalPlan(pool, net)
+  return {network: networkView(net), addresses, ranges}
 }
 
 /**
@@ -157,11 +176,11 @@ export async function planNetworkRemoval(pool: Pool, ref: string) {
 export async function removeNetwork(pool: Pool, id: number, confirmed: RemovalPlan) {
   return withTransaction(pool, async (tx) => {
     const net = await findNetwork(tx, String(id), {forUpdate: true})
-    const plan = await networkRemovalPlan(tx, net)
+    const {spans, ...plan} = await networkRemovalPlan(tx, net)
     if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
       throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
     }
-    await tx.query(`DELETE ip ${ORPHANED_ADDRESSES}`, [net.family, net.network, net.broadcast, net.id])
+    for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
     return {removed: networkView(net), ...plan}

@@ -9,12 +9,13 @@ export interface Segment {
   end: bigint
   /** Never handed out. */
   gateway: bigint | null
+  network: string
 }
 
 /** The pool's ranges as segments, lowest first. */
 export async function poolSegments(tx: Tx, poolId: number): Promise<Segment[]> {
   const [rows] = await tx.query<any[]>(
-    `SELECT r.family, r.start_addr, r.end_addr, n.network, n.broadcast, n.prefix, n.gateway
+    `SELECT r.family, r.start_addr, r.end_addr, n.network, n.broadcast, n.prefix, n.gateway, n.cidr
      FROM ippool_range r JOIN ipnet n ON n.id = r.ipnet_id WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`,
     [poolId],
   )
@@ -24,7 +25,7 @@ export async function poolSegments(tx: Tx, poolId: number): Promise<Segment[]> {
     const bounds = usableBounds({family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix)})
     const start = BigInt(r.start_addr) > bounds.first ? BigInt(r.start_addr) : bounds.first
     const end = BigInt(r.end_addr) < bounds.last ? BigInt(r.end_addr) : bounds.last
-    if (start <= end) out.push({family, start, end, gateway: r.gateway === null ? null : BigInt(r.gateway)})
+    if (start <= end) out.push({family, start, end, gateway: r.gateway === null ? null : BigInt(r.gateway), network: r.cidr})
   }
   return out
 }

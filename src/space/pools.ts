@@ -5,6 +5,8 @@ import {conflict, usage} from '../cli/errors.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {formatAddress, formatRange, rangeSize} from '../net/ip.js'
 import {checkText, checkWord} from '../text.js'
+import type {Family} from '../net/ip.js'
+import {countInSpans} from './counts.js'
 import {checkLocations, findPool, locationCondition, percent, type PoolRow, RANGE_SELECT, toRangeRow} from './model.js'
 
 export function poolView(p: PoolRow) {
@@ -39,65 +41,65 @@ export async function listPools(pool: Pool, filter: {location?: string} = {}) {
   const [rows] = await pool.query<any[]>(
     `SELECT p.id, p.name, p.note, p.locations, p.created_at,
        COUNT(r.id) AS ranges,
-       COALESCE(SUM(r.end_addr - r.start_addr + 1), 0) AS size,
-       COALESCE(SUM((SELECT COUNT(*) FROM ip WHERE ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr)), 0) AS used
+       COALESCE(SUM(r.end_addr - r.start_addr + 1), 0) AS size
      FROM ippool p LEFT JOIN ippool_range r ON r.pool_id = p.id ${where}
      GROUP BY p.id ORDER BY p.name`,
     params,
   )
+  const [ranges] = await pool.query<any[]>('SELECT id, pool_id, family, start_addr, end_addr FROM ippool_range')
+  const counts = await countInSpans(pool, ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
+  const usedByPool = new Map<number, bigint>()
+  for (const r of ranges) usedByPool.set(Number(r.pool_id), (usedByPool.get(Number(r.pool_id)) ?? 0n) + BigInt(counts.get(Number(r.id))!.total))
   return rows.map((r) => {
     const size = BigInt(r.size)
-    const used = BigInt(r.used)
+    const used = usedByPool.get(Number(r.id)) ?? 0n
     return {id: Number(r.id), name: r.name, note: r.note, locations: typeof r.locations === 'string' ? JSON.parse(r.locations) : r.locations, ranges: Number(r.ranges), size: size.toString(), used: Number(used), percent: percent(used, size), createdAt: r.created_at}
   })
 }
 
 export async function poolRanges(db: Pool | Tx, poolId: number) {
-  const [rows] = await db.query<any[]>(
-    `${RANGE_SELECT.replace('SELECT', 'SELECT (SELECT COUNT(*) FROM ip WHERE ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr) AS used,')} WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`,
-    [poolId],
-  )
-  return rows.map((r) => {
-    const range = toRangeRow(r)
-    return {id: range.id, range: formatRange(range), network: range.networkCidr, size: rangeSize(range).toString(), used: Number(r.used), percent: percent(BigInt(r.used), rangeSize(range))}
+  const [rows] = await db.query<any[]>(`${RANGE_SELECT} WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`, [poolId])
+  const ranges = rows.map(toRangeRow)
+  const counts = await countInSpans(db, ranges.map((r) => ({key: r.id, family: r.family, start: r.start, end: r.end})))
+  return ranges.map((range) => {
+    const c = counts.get(range.id)!
+    return {id: range.id, range: formatRange(range), network: range.networkCidr, size: rangeSize(range).toString(), used: c.total, byStatus: {ALLOCATED: c.ALLOCATED, RESERVED: c.RESERVED, USED: c.USED}, percent: percent(BigInt(c.total), rangeSize(range))}
   })
 }
 
 export async function showPool(pool: Pool, ref: string) {
   const p = await findPool(pool, ref)
   const ranges = await poolRanges(pool, p.id)
-  const [statusRows] = await pool.query<any[]>(
-    `SELECT ip.status, COUNT(*) AS n FROM ippool_range r JOIN ip ON ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr WHERE r.pool_id = ? GROUP BY ip.status`,
-    [p.id],
-  )
   const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
-  for (const r of statusRows) byStatus[r.status] = Number(r.n)
+  for (const r of ranges) for (const s of Object.keys(byStatus)) byStatus[s] += r.byStatus[s as keyof typeof r.byStatus]
   const size = ranges.reduce((a, r) => a + BigInt(r.size), 0n)
   const used = ranges.reduce((a, r) => a + r.used, 0)
-  return {...poolView(p), size: size.toString(), used, percent: percent(BigInt(used), size), byStatus, ranges}
+  return {...poolView(p), size: size.toString(), used, percent: percent(BigInt(used), size), byStatus, ranges: ranges.map(({byStatus: _b, ...r}) => r)}
 }
 
-const POOL_ADDRESSES = 'FROM ip JOIN ippool_range r ON ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr WHERE r.pool_id = ?'
+async function poolPlan(db: Pool | Tx, poolId: number) {
+  const [ranges] = await db.query<any[]>('SELECT id, family, start_addr, end_addr FROM ippool_range WHERE pool_id = ?', [poolId])
+  const spans = ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)}))
+  const counts = await countInSpans(db, spans)
+  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: spans.length}
+}
 
 export async function planPoolRemoval(pool: Pool, ref: string) {
   const p = await findPool(pool, ref)
-  const [[a], [r]] = await Promise.all([
-    pool.query<any[]>(`SELECT COUNT(*) AS n ${POOL_ADDRESSES}`, [p.id]),
-    pool.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE pool_id = ?', [p.id]),
-  ])
-  return {pool: poolView(p), addresses: Number(a[0].n), ranges: Number(r[0].n)}
+  const {addresses, ranges} = await poolPlan(pool, p.id)
+  return {pool: poolView(p), addresses, ranges}
 }
 
 /** Removes a pool, its ranges and the addresses in them, in one transaction. */
 export async function removePool(pool: Pool, id: number, confirmed: {addresses: number; ranges: number}) {
   return withTransaction(pool, async (tx) => {
     const p = await findPool(tx, String(id), {forUpdate: true})
-    const [[a], [r]] = [await tx.query<any[]>(`SELECT COUNT(*) AS n ${POOL_ADDRESSES}`, [p.id]), await tx.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE pool_id = ?', [p.id])]
-    const plan = {addresses: Number(a[0].n), ranges: Number(r[0].n)}
+    const {spans, addresses, ranges} = await poolPlan(tx, p.id)
+    const plan = {addresses, ranges}
     if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
       throw conflict('changed', `pool ${p.name} changed while you were confirming; nothing was removed`, 'run the command again')
     }
-    await tx.query(`DELETE ip ${POOL_ADDRESSES}`, [p.id])
+    for (const s of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [s.family, s.start, s.end])
     await tx.query('DELETE FROM ippool WHERE id = ?', [p.id])
     await audit(tx, {action: 'pools.remove', objectType: 'pool', objectId: p.id, detail: {name: p.name, ...plan}})
     return {removed: poolView(p), ...plan}

@@ -4,6 +4,7 @@ import {audit} from '../admin/audit.js'
 import {conflict, notFound, usage} from '../cli/errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatRange, parseRange, rangeSize} from '../net/ip.js'
+import {countInSpans} from './counts.js'
 import {findPool, percent, RANGE_SELECT, toRangeRow, type RangeRow} from './model.js'
 
 export function rangeView(r: RangeRow, used?: number) {
@@ -52,11 +53,10 @@ export async function listRanges(pool: Pool, filter: {pool?: string} = {}) {
     where = 'WHERE r.pool_id = ?'
     params.push(p.id)
   }
-  const [rows] = await pool.query<any[]>(
-    `${RANGE_SELECT.replace('SELECT', 'SELECT (SELECT COUNT(*) FROM ip WHERE ip.family = r.family AND ip.addr BETWEEN r.start_addr AND r.end_addr) AS used,')} ${where} ORDER BY p.name, r.family, r.start_addr`,
-    params,
-  )
-  return rows.map((row) => rangeView(toRangeRow(row), Number(row.used)))
+  const [rows] = await pool.query<any[]>(`${RANGE_SELECT} ${where} ORDER BY p.name, r.family, r.start_addr`, params)
+  const ranges = rows.map(toRangeRow)
+  const counts = await countInSpans(pool, ranges.map((r) => ({key: r.id, family: r.family, start: r.start, end: r.end})))
+  return ranges.map((r) => rangeView(r, counts.get(r.id)!.total))
 }
 
 async function findRange(db: Pool | import('../db/tx.js').Tx, id: string, lock = false) {

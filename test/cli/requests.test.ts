@@ -130,6 +130,24 @@ describe('IP requests', () => {
     expect((await db.sql("SELECT assigned_to FROM ip WHERE addr = INET_ATON('192.0.2.30')"))[0].assigned_to).toBe('bob')
   })
 
+  it('approves many ids in one command, each decided on its own with its own result', async () => {
+    const ids: string[] = []
+    for (const n of [80, 81, 82, 83]) ids.push(String((await run(['requests', 'submit', '--ip', `192.0.2.${n}`, '--email', `u${n}@example.com`, '--json'])).json().id))
+    await run(['ips', 'allocate', '192.0.2.82', '--assigned-to', 'someone-else'])
+    const [decided] = await db.sql("SELECT id FROM ip_request WHERE status = 'REJECTED' LIMIT 1")
+    const r = await run(['requests', 'approve', ...ids, String(decided.id), 'x1', '--json'])
+    expect(r.code).toBe(4)
+    expect(r.json().results.map((d: any) => [d.ok, d.code ?? null])).toEqual([[true, null], [true, null], [false, 'address_taken'], [true, null], [false, 'already_decided'], [false, 'usage']])
+    const rows = await db.sql('SELECT id, status FROM ip_request WHERE id IN (?) ORDER BY id', [ids])
+    expect(rows.map((x: any) => x.status)).toEqual(['APPROVED', 'APPROVED', 'PENDING', 'APPROVED'])
+    const ips = await db.sql("SELECT INET_NTOA(addr) AS a, status, assigned_to FROM ip WHERE addr BETWEEN INET_ATON('192.0.2.80') AND INET_ATON('192.0.2.83') ORDER BY addr")
+    expect(ips.map((x: any) => [x.a, x.status, x.assigned_to])).toEqual([
+      ['192.0.2.80', 'USED', 'u80@example.com'], ['192.0.2.81', 'USED', 'u81@example.com'], ['192.0.2.82', 'ALLOCATED', 'someone-else'], ['192.0.2.83', 'USED', 'u83@example.com'],
+    ])
+    // leave no extra PENDING request behind for the triage test below
+    expect((await run(['requests', 'reject', ids[2]])).code).toBe(0)
+  })
+
   it('lets exactly one of two simultaneous approvals (and a reject) of one request win', async () => {
     const sub = await run(['requests', 'submit', '--ip', '192.0.2.40', '--json'])
     const id = String(sub.json().id)

@@ -248,6 +248,29 @@ describe('pools, ranges and addresses', () => {
   })
 })
 
+describe('removing nested networks', () => {
+  it('removes only the addresses no other network holds', async () => {
+    const db = await freshDatabase('nested')
+    const run = cliFor(db.url)
+    try {
+      for (const args of [['networks', 'add', '10.9.0.0/16'], ['networks', 'add', '10.9.1.0/24'], ['networks', 'add', '10.9.1.128/25'], ['ips', 'allocate', '10.9.0.5'], ['ips', 'allocate', '10.9.1.5'], ['ips', 'allocate', '10.9.1.200'], ['ips', 'allocate', '10.9.2.7']]) {
+        expect((await run(args)).code, args.join(' ')).toBe(0)
+      }
+      // the /24 sits inside the /16: its addresses stay with the parent
+      const child = await run(['networks', 'remove', '10.9.1.0/24', '--json'])
+      expect(child.json()).toMatchObject({addresses: 0, ranges: 0})
+      expect((await run(['ips', 'list', '--json'])).json()).toHaveLength(4)
+      // the /16: its own addresses go, those of the remaining /25 stay
+      const parent = await run(['networks', 'remove', '10.9.0.0/16', '--yes', '--json'])
+      expect(parent.json()).toMatchObject({addresses: 3})
+      expect((await run(['ips', 'list', '--json'])).json().map((a: any) => a.address)).toEqual(['10.9.1.200'])
+      await expectSummaryConsistent(db)
+    } finally {
+      await db.drop()
+    }
+  })
+})
+
 describe('next-free allocation with hand-written SQL and many addresses', () => {
   let db: TestDatabase
   let run: ReturnType<typeof cliFor>
