@@ -240,10 +240,16 @@ try {
     for (let i = 0; i < nets.length; i += 2000) await pool.query('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, locations) VALUES ?', [nets.slice(i, i + 2000)])
     await fill(pool, 4, (i) => b20 + Math.floor(i / 100) * 256 + 1 + (i % 100), 1_000_000, 'USED')
     const list = await processRuns([BIN, 'networks', 'list', '--json'], env, 3)
-    const aggregate = 'SELECT n.id, n.family, n.network, n.broadcast, n.prefix, n.cidr, n.name, n.gateway, n.vlan, n.note, n.locations, n.created_at, (SELECT COUNT(*) FROM ip WHERE ip.family = n.family AND ip.addr BETWEEN n.network AND n.broadcast) AS used FROM ipnet n ORDER BY n.family, n.network, n.prefix'
-    const bareList = await timeRuns(() => pool.query(aggregate), 3)
+    // the floor: the statements behind it, run bare (the networks, then their counts, 1,000 per statement)
+    const bareList = await timeRuns(async () => {
+      const [all] = await pool.query('SELECT id, family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations, created_at FROM ipnet ORDER BY family, network, prefix')
+      for (let i = 0; i < all.length; i += 1000) {
+        const chunk = all.slice(i, i + 1000)
+        await pool.query(chunk.map(() => '(SELECT ? AS k, status, COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ? GROUP BY status)').join(' UNION ALL '), chunk.flatMap((n) => [n.id, n.family, BigInt(n.network), BigInt(n.broadcast)]))
+      }
+    }, 3)
     if (JSON.parse(list.out).length !== 10_000) throw new Error('networks list did not list 10,000 networks')
-    record('utilization: `networks list --json`, 10k networks, 1M addresses', list.ms, bareList, '<=1.5x', {rss: list.rss, note: 'whole process; floor: its aggregate query run bare'})
+    record('utilization: `networks list --json`, 10k networks, 1M addresses', list.ms, bareList, '<=1.5x', {rss: list.rss, note: 'whole process; floor: its queries run bare'})
 
     // approvals: 1,000 pending ids in one command
     log('approvals: 1,000 pending requests')

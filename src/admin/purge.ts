@@ -29,15 +29,24 @@ export async function planPurge(pool: Pool): Promise<PurgeCounts> {
   return counts(pool)
 }
 
+/**
+ * Deletes the address space inside the caller's transaction, children first;
+ * with `pendingRequests`, also the PENDING requests (they moved to a master).
+ */
+export async function deleteAddressSpace(tx: import('../db/tx.js').Tx, opts: {pendingRequests?: boolean} = {}): Promise<void> {
+  await tx.query('DELETE FROM ip')
+  await tx.query('DELETE FROM ippool_range')
+  await tx.query('DELETE FROM ippool')
+  await tx.query('DELETE FROM ipnet')
+  if (opts.pendingRequests) await tx.query("DELETE FROM ip_request WHERE status = 'PENDING'")
+}
+
 /** Deletes every address, range, pool and network in one transaction: all or nothing. */
 export async function purge(pool: Pool): Promise<PurgeCounts> {
   return withTransaction(pool, async (tx) => {
     await refuseOnMaster(tx)
     const before = await counts(tx)
-    await tx.query('DELETE FROM ip')
-    await tx.query('DELETE FROM ippool_range')
-    await tx.query('DELETE FROM ippool')
-    await tx.query('DELETE FROM ipnet')
+    await deleteAddressSpace(tx)
     await audit(tx, {action: 'purge', objectType: 'database', detail: {...before}})
     return before
   }, {attempts: 3})

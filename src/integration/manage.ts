@@ -1,6 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
+import {deleteAddressSpace} from '../admin/purge.js'
 import {notFound} from '../cli/errors.js'
 import {type Database, openDatabase} from '../db/connect.js'
 import {withTransaction} from '../db/tx.js'
@@ -52,11 +53,7 @@ export async function removeIntegration(platform: Database): Promise<{cancelled:
   }
   await withTransaction(platform.pool, async (tx) => {
     if (registered || row.state === 'JOINED') {
-      await tx.query('DELETE FROM ip')
-      await tx.query('DELETE FROM ippool_range')
-      await tx.query('DELETE FROM ippool')
-      await tx.query('DELETE FROM ipnet')
-      await tx.query("DELETE FROM ip_request WHERE status = 'PENDING'")
+      await deleteAddressSpace(tx, {pendingRequests: true})
     }
     await tx.query('DELETE FROM ipam_integration WHERE id = 1')
     await audit(tx, {action: registered ? 'integration.remove' : 'integration.cancel', objectType: 'master', objectId: row.masterInstanceId, detail: {master: maskedUrl(url)}})

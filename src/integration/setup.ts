@@ -1,6 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
+import {deleteAddressSpace} from '../admin/purge.js'
 import {writeBackup} from '../admin/backup.js'
 import {findUser, verifyPassword} from '../admin/users.js'
 import {conflict, databaseError, IpamError, Exit, usage} from '../cli/errors.js'
@@ -189,11 +190,7 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
   }
   say(4)
   await withTransaction(platform.pool, async (tx) => {
-    await tx.query('DELETE FROM ip')
-    await tx.query('DELETE FROM ippool_range')
-    await tx.query('DELETE FROM ippool')
-    await tx.query('DELETE FROM ipnet')
-    await tx.query("DELETE FROM ip_request WHERE status = 'PENDING'")
+    await deleteAddressSpace(tx, {pendingRequests: true})
     await tx.query("UPDATE ipam_integration SET state = 'JOINED', step = 4, joined_at = CURRENT_TIMESTAMP(6) WHERE id = 1")
     await audit(tx, {action: 'integration.setup', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email, moved}})
   })
