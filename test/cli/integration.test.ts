@@ -7,8 +7,7 @@ import {startServer, stopServer, type ServerState} from '../../src/sandbox/serve
 import {createAndMigrate} from '../../src/db/admin.js'
 import {parseDbUrl} from '../../src/db/url.js'
 import {cliFor, runCli, tempHome} from '../support/cli.js'
-import {freshDatabase, type TestDatabase} from '../support/db.js'
-import mysql from 'mysql2/promise'
+import {databaseHandle, freshDatabase, type TestDatabase} from '../support/db.js'
 
 /** A second, separate MariaDB server for masters: platforms live on the suite's server. */
 let masterServer: ServerState
@@ -19,21 +18,10 @@ async function masterDatabase(): Promise<TestDatabase & {run: ReturnType<typeof 
   const name = `m_${process.pid}_${counter++}`
   const url = `${masterServer.rootUrl}${name}`
   await createAndMigrate(parseDbUrl(url))
-  const pool = mysql.createPool({host: '127.0.0.1', port: masterServer.port, user: 'root', database: name, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true})
   const run = cliFor(url)
   expect((await run(['users', 'create', 'admin@example.com', '--admin', '--password-stdin'], {input: 'master-admin-pw'})).code).toBe(0)
   expect((await run(['users', 'create', 'plain@example.com', '--password-stdin'], {input: 'plain-user-pw'})).code).toBe(0)
-  return {
-    name, url, pool, run,
-    async sql(statement, params) {
-      const [rows] = await pool.query(statement, params)
-      return rows as any[]
-    },
-    async drop() {
-      await pool.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      await pool.end()
-    },
-  }
+  return {...databaseHandle(url), run}
 }
 
 async function platformDatabase() {

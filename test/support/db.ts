@@ -29,6 +29,13 @@ export async function freshDatabase(label: string, opts: {migrated?: boolean} = 
     await admin.query(`CREATE DATABASE \`${name}\``)
     await admin.end()
   }
+  return databaseHandle(url)
+}
+
+/** A pool and helpers for an existing database named by URL (on any server). */
+export function databaseHandle(url: string): TestDatabase {
+  const parsed = parseDbUrl(url)
+  const name = parsed.database!
   const pool = mysql.createPool({host: parsed.hosts[0].host, port: parsed.hosts[0].port, user: parsed.user, password: parsed.password, database: name, connectionLimit: 4, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true})
   return {
     name,
