@@ -23,6 +23,10 @@ describe('the CLI skeleton', () => {
     const r = await runCli(['--help'])
     expect(r.code).toBe(0)
     for (const topic of ['config', 'db', 'sandbox', 'users']) expect(r.stdout).toMatch(new RegExp(`^\\s+${topic}\\s`, 'm'))
+    // every topic has its own description, not one of its commands' summaries
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
+    const topics = new Set(Object.keys(pkg.oclif.topics))
+    for (const m of r.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)) if (/TOPICS[\s\S]*COMMANDS/.exec(r.stdout)?.[0].includes(`  ${m[1]}  `)) expect(topics, `topic ${m[1]} has no description`).toContain(m[1])
   })
 
   it('gives every command --help with examples', async () => {
