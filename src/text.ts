@@ -11,7 +11,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
 /** Free text (names, notes, descriptions): bounded length, no control characters but newline and tab. */
 export function checkText(field: string, value: string | undefined, max: number, opts: {multiline?: boolean} = {}): string | undefined {
   if (value === undefined) return undefined
-  if (value.length > max) throw usage(`${field} is too long (${value.length} characters; at most ${max})`)
+  if (value.length > max) throw usage(`${field} ${quote(value)} is too long (${value.length} characters; at most ${max})`)
   if (CONTROL.test(value) || (!opts.multiline && /[\n\t]/.test(value))) throw usage(`${field} ${quote(value)} contains control characters`)
   return value
 }
@@ -27,7 +27,12 @@ export function checkWord(field: string, value: string | undefined, max = 64): s
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
 
 export function checkEmail(value: string, field = 'e-mail address'): string {
-  const email = value.trim()
+  const email = value
   if (email.length > 254 || !EMAIL.test(email) || email.split('@')[0].length > 64) throw usage(`${field} ${quote(value)} is not a valid e-mail address`)
   return email.toLowerCase()
+}
+
+/** A row id typed by a user: digits, small enough to be exact in JavaScript. */
+export function isIdText(text: string): boolean {
+  return /^\d{1,15}$/.test(text)
 }

@@ -39,7 +39,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    // `--email "$EMAIL"` with the variable unset: say so rather than act as if the flag were absent.
+    for (const [name, def] of Object.entries(ctor.flags ?? {})) {
+      if ((def as {type?: string}).type === 'option' && (flags as Record<string, unknown>)[name] === '' && !ctor.emptyAllowed.includes(name)) {
+        throw new IpamError(Exit.USAGE, 'usage', `--${name} is empty`, {hint: `leave the flag out, or give it a value (see ${this.id?.replace(/:/g, ' ')} --help)`})
+      }
+    }
   }
+
+  /** Flags that may be given as an empty string. */
+  static emptyAllowed: string[] = []
 
   protected get json(): boolean {
     return this.jsonEnabled()
@@ -105,16 +114,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     const e = toIpamError(error)
     process.exitCode = e.exit
-    const message = this.mask(e.message)
+    const message = printable(this.mask(e.message))
     if (this.jsonEnabled()) {
       const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
-      if (e.hint) body.hint = this.mask(e.hint)
+      if (e.hint) body.hint = printable(this.mask(e.hint))
       if (e.details !== undefined) body.details = e.details
       this.logJson({error: body})
     } else {
       const c = makeChalk(colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, stdoutIsTTY: process.stderr.isTTY}))
       process.stderr.write(`${c.red('Error:')} ${message}\n`)
-      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${this.mask(e.hint)}\n`)
+      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.mask(e.hint))}\n`)
       if (e.exit === Exit.BUG) {
         if (this.verbose) process.stderr.write(`${this.mask(String(error.stack ?? error))}\n`)
         else process.stderr.write('This is a bug in ipam; run again with --verbose for details.\n')
@@ -123,13 +132,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
+/**
+ * Messages can carry a user's value (oclif's parse errors quote it raw): control
+ * characters are shown escaped, so that no value can drive the terminal, and a
+ * huge value is cut short.
+ */
+export function printable(text: string, max = 2000): string {
+  const clean = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more characters)` : clean
+}
+
 /** Maps anything thrown to an IpamError with the documented exit code. */
 export function toIpamError(error: unknown): IpamError {
   if (error instanceof IpamError) return error
   const err = error as Error & {oclif?: {exit?: number}; code?: string; name?: string}
   if (err?.name === 'ExitPromptError') return new IpamError(Exit.INTERRUPTED, 'interrupted', 'interrupted: nothing was changed')
   if (err?.oclif?.exit === 2 || err?.name === 'CLIParseError' || /^(Unexpected argument|Missing required|Expected|Nonexistent flag|Parsing)/.test(err?.message ?? '')) {
-    return new IpamError(Exit.USAGE, 'usage', (err.message ?? 'invalid usage').split('\n')[0].replace(/^Error: /, ''), {hint: 'see --help for usage'})
+    // oclif puts the reason on the lines after "Parsing --flag": keep them, one line, without the help pointer.
+    const lines = (err.message ?? 'invalid usage').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l))
+    return new IpamError(Exit.USAGE, 'usage', lines.join(': ').replace(/^Error: /, '').replace(/:\s*:/g, ':'), {hint: 'see --help for usage'})
   }
   const mapped = mapDriverError(error)
   if (mapped instanceof IpamError) return mapped

@@ -62,6 +62,14 @@ export function mapDriverError(error: unknown, url?: DbUrl): unknown {
   const e = error as {code?: string; errno?: number; message?: string; sqlMessage?: string}
   if (!e || typeof e !== 'object') return error
   const where = url ? maskedUrl(url) : 'the database'
+  if (e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ER_SERVER_SHUTDOWN') {
+    return databaseError(
+      'connection_lost',
+      `lost the connection to the database at ${where} (${e.code}) before the command finished`,
+      'the server rolls back what was not committed, so nothing was half-written; run the command again once the server is back',
+      error,
+    )
+  }
   if (isConnectionError(error)) {
     return databaseError('unreachable', `cannot reach the database at ${where}: ${e.code}`, 'check that the server is running and the host, port or socket is right', error)
   }

@@ -1,4 +1,4 @@
-import {usage} from '../cli/errors.js'
+import {IpamError, usage} from '../cli/errors.js'
 import {quote} from '../text.js'
 
 export type Family = 4 | 6
@@ -44,7 +44,7 @@ function parseIPv6(text: string): bigint | undefined {
   let tailV4: bigint | undefined
   const lastColon = text.lastIndexOf(':')
   if (text.slice(lastColon + 1).includes('.')) {
-    tailV4 = parseIPv4(text.slice(lastColon + 1), 'IPv6 address')
+    tailV4 = within(text, 'IPv6 address', () => parseIPv4(text.slice(lastColon + 1), 'IPv4 part'))
     if (tailV4 === undefined) return undefined
     head = `${text.slice(0, lastColon + 1)}0:0`
   }
@@ -63,9 +63,15 @@ function parseIPv6(text: string): bigint | undefined {
   return value
 }
 
+/** Surrounding spaces and tabs only: JavaScript's trim() would also eat a byte-order mark or a line break. */
+const trimBlanks = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, '')
+
 /** Parses an IPv4 or IPv6 address; refuses zone ids, leading-zero octets and anything else malformed. */
 export function parseAddress(input: string, field = 'address'): Address {
-  const text = input.trim()
+  return parseExactAddress(trimBlanks(input), field, input)
+}
+
+function parseExactAddress(text: string, field: string, input = text): Address {
   if (text.includes('%')) throw usage(`invalid ${field} ${quote(input)}: zone ids (%eth0) are not part of an address`)
   if (text.length > 0 && text.length <= 45) {
     const v4 = parseIPv4(text, field)
@@ -74,6 +80,16 @@ export function parseAddress(input: string, field = 'address'): Address {
     if (v6 !== undefined) return {family: 6, value: v6}
   }
   throw usage(`invalid ${field} ${quote(input)}: not an IPv4 or IPv6 address`)
+}
+
+/** Parses part of a larger value; a failure names the whole value, then the part. */
+function within<T>(input: string, field: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (error instanceof IpamError) throw usage(`invalid ${field} ${quote(input)}: ${error.message}`, error.hint)
+    throw error
+  }
 }
 
 /** Canonical text: dotted quad, or RFC 5952 for IPv6 (IPv4-mapped shown as ::ffff:a.b.c.d). */
@@ -123,14 +139,14 @@ export function formatCidr(c: Cidr): string {
  */
 export function parseCidr(input: string, opts: {allowBare?: boolean; field?: string} = {}): Cidr {
   const field = opts.field ?? 'network'
-  const text = input.trim()
+  const text = trimBlanks(input)
   const slash = text.indexOf('/')
   if (slash < 0) {
     if (!opts.allowBare) throw usage(`invalid ${field} ${quote(input)}: a CIDR needs a prefix length, e.g. 192.0.2.0/24`)
     const a = parseAddress(text, field)
     return cidrOf(a.family, a.value, BITS[a.family])
   }
-  const a = parseAddress(text.slice(0, slash), field)
+  const a = within(input, field, () => parseExactAddress(text.slice(0, slash), 'address'))
   const prefixText = text.slice(slash + 1)
   if (!/^\d{1,3}$/.test(prefixText) || (prefixText.length > 1 && prefixText.startsWith('0')) || Number(prefixText) > BITS[a.family]) {
     throw usage(`invalid ${field} ${quote(input)}: the prefix length must be 0-${BITS[a.family]}`)
@@ -146,11 +162,11 @@ export function parseCidr(input: string, opts: {allowBare?: boolean; field?: str
 
 /** A range: `start-end`, a CIDR, or one address. */
 export function parseRange(input: string, field = 'range'): Range {
-  const text = input.trim()
+  const text = trimBlanks(input)
   const dash = text.indexOf('-')
   if (dash >= 0) {
-    const start = parseAddress(text.slice(0, dash), `${field} start`)
-    const end = parseAddress(text.slice(dash + 1), `${field} end`)
+    const start = within(input, field, () => parseAddress(text.slice(0, dash), 'start'))
+    const end = within(input, field, () => parseAddress(text.slice(dash + 1), 'end'))
     if (start.family !== end.family) throw usage(`invalid ${field} ${quote(input)}: it mixes IPv4 and IPv6`)
     if (start.value > end.value) throw usage(`invalid ${field} ${quote(input)}: the start is after the end`, `did you mean ${formatAddr(end)}-${formatAddr(start)}?`)
     return {family: start.family, start: start.value, end: end.value}

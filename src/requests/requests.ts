@@ -7,7 +7,7 @@ import {type Tx, withTransaction} from '../db/tx.js'
 import {type Family, formatAddress, parseAddress, parseRange} from '../net/ip.js'
 import {checkAssignType} from '../space/addresses.js'
 import {findNetwork, networkContaining} from '../space/model.js'
-import {checkEmail, checkText, checkWord, quote} from '../text.js'
+import {checkEmail, checkText, checkWord, isIdText, quote} from '../text.js'
 import {enqueue} from './outbox.js'
 
 export const REQUEST_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const
@@ -135,7 +135,7 @@ export async function submitRequest(pool: Pool, input: SubmitInput, opts: {reque
 }
 
 export async function getRequest(db: Pool | Tx, id: number | string, opts: {forUpdate?: boolean} = {}): Promise<RequestView> {
-  if (!/^\d+$/.test(String(id)) || String(id).length > 18) throw usage(`${quote(String(id))} is not a request id`)
+  if (!isIdText(String(id))) throw usage(`${quote(String(id))} is not a request id`)
   const [rows] = await db.query<any[]>(`SELECT ${REQUEST_COLUMNS} FROM ip_request WHERE id = ?${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id])
   if (rows.length === 0) throw notFound(`no request #${id}`, 'list requests with `ipam requests list --status ALL`')
   return toRequestView(rows[0])
@@ -220,7 +220,7 @@ function parseIds(ids: string[]): {valid: number[]; invalid: Decision[]} {
   const valid: number[] = []
   const invalid: Decision[] = []
   for (const raw of ids) {
-    if (/^\d{1,18}$/.test(raw)) {
+    if (isIdText(raw)) {
       if (!valid.includes(Number(raw))) valid.push(Number(raw))
     } else invalid.push({id: Number.NaN, ok: false, status: null, message: `${quote(raw)} is not a request id`, code: 'usage', exit: 2})
   }
@@ -261,7 +261,7 @@ function order(ids: string[], valid: number[], decisions: Map<number, Decision>,
   const out: Decision[] = []
   let bad = 0
   for (const raw of ids) {
-    if (/^\d{1,18}$/.test(raw)) {
+    if (isIdText(raw)) {
       const d = decisions.get(Number(raw))
       if (d && !out.includes(d)) out.push(d)
     } else out.push(invalid[bad++])

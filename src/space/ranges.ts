@@ -6,6 +6,7 @@ import {withTransaction} from '../db/tx.js'
 import {formatRange, parseRange, rangeSize} from '../net/ip.js'
 import {countInSpans} from './counts.js'
 import {findPool, percent, RANGE_SELECT, toRangeRow, type RangeRow} from './model.js'
+import {isIdText, quote} from '../text.js'
 
 export function rangeView(r: RangeRow, used?: number) {
   const size = rangeSize(r)
@@ -60,7 +61,7 @@ export async function listRanges(pool: Pool, filter: {pool?: string} = {}) {
 }
 
 async function findRange(db: Pool | import('../db/tx.js').Tx, id: string, lock = false) {
-  if (!/^\d+$/.test(id)) throw usage(`"${id}" is not a range id`, 'list ranges with `ipam ranges list`')
+  if (!isIdText(id)) throw usage(`${quote(id)} is not a range id`, 'list ranges with `ipam ranges list`')
   const [rows] = await db.query<any[]>(`${RANGE_SELECT} WHERE r.id = ?${lock ? ' FOR UPDATE' : ''}`, [id])
   if (rows.length === 0) throw notFound(`no range with id ${id}`, 'list ranges with `ipam ranges list`')
   return toRangeRow(rows[0])

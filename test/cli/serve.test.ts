@@ -1,30 +1,9 @@
-import {type ChildProcess, spawn} from 'node:child_process'
 import {request} from 'node:http'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
+import {cliFor} from '../support/cli.js'
+import {serve, type Served} from '../support/serve.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-
-interface Served {
-  child: ChildProcess
-  base: string
-  stderr: () => string
-  exited: Promise<number | null>
-}
-
-/** Starts `ipam serve --port 0` and waits for its "listening" line. */
-async function serve(url: string, env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {env: cleanEnv(tempHome(), {IPAM_DATABASE_URL: url, ...env}), stdio: ['ignore', 'pipe', 'pipe']})
-  let err = ''
-  child.stderr!.setEncoding('utf8').on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const end = Date.now() + 20_000
-  while (!/listening on (http:\/\/\S+)/.test(err)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`ipam serve did not start: ${err}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return {child, base: /listening on (http:\/\/\S+)/.exec(err)![1], stderr: () => err, exited}
-}
 
 async function post(base: string, body: string, headers: Record<string, string> = {'content-type': 'application/x-www-form-urlencoded'}) {
   const res = await fetch(`${base}/v1/agent/ipam/request`, {method: 'POST', body, headers})

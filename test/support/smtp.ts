@@ -14,12 +14,18 @@ export class TestSmtp {
   readonly received: ReceivedMail[] = []
   private server?: SMTPServer
   port = 0
+  /** While true, every message is refused with a permanent 550 at MAIL FROM. */
+  refuse = false
 
   async start(port = 0): Promise<number> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onMailFrom: (_address, _session, callback) => {
+        if (this.refuse) return callback(Object.assign(new Error('mailbox unavailable (refused by the test)'), {responseCode: 550}))
+        callback()
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = []
         stream.on('data', (c: Buffer) => chunks.push(c))
