@@ -39,7 +39,8 @@ async function killMidway(command: Promise<CliResult>, rows: number): Promise<Cl
       if (finished) throw new Error(`the command finished before the server was killed:\n${(await watched).stderr}`)
       const [trx] = await conn.query<any[]>('SELECT MAX(trx_rows_modified) AS n FROM information_schema.innodb_trx')
       if (Number(trx[0].n ?? 0) >= rows) break
-      await sleep(15)
+      // InnoDB refreshes innodb_trx only when it was not read in the last 100 ms: polling faster sees nothing.
+      await sleep(150)
     }
   } finally {
     conn.destroy()
