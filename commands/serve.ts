@@ -7,6 +7,7 @@ import {createIntakeServer} from '../src/requests/http.js'
 export default class Serve extends DbCommand<typeof Serve> {
   static override routeToMaster = true
   static override summary = 'Run the HTTP intake for request agents: POST /v1/agent/ipam/request, GET /healthz'
+  static override handlesSignals = true
   static override description = 'Binds 127.0.0.1:8080 by default. With IPAM_SERVE_TOKEN set, requests need "Authorization: Bearer <token>". One log line per request on stderr; SIGTERM or SIGINT shuts it down cleanly.'
   static override examples = [
     '<%= config.bin %> serve',

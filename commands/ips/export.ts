@@ -3,6 +3,7 @@ import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {partialFile} from '../../src/cli/interrupt.js'
 import {streamJsonArray, write} from '../../src/cli/stream.js'
 import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
 import {STATUSES} from '../../src/space/addresses.js'
@@ -26,19 +27,27 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
       await streamJsonArray(rows)
       return
     }
-    const file = this.flags.output ? createWriteStream(this.flags.output, {mode: 0o644}) : undefined
+    const partial = this.flags.output ? partialFile(this.flags.output) : undefined
+    const file = partial ? createWriteStream(partial.path, {mode: 0o644}) : undefined
     const put = file ? async (s: string) => {
       if (!file.write(s)) await once(file, 'drain')
     } : write
     let n = 0
-    if (this.flags.format === 'csv') await put(CSV_HEADER)
-    for await (const a of rows) {
-      await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description})}\n`)
-      n++
-    }
-    if (file) {
-      file.end()
-      await once(file, 'finish')
+    try {
+      if (this.flags.format === 'csv') await put(CSV_HEADER)
+      for await (const a of rows) {
+        await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description})}\n`)
+        n++
+      }
+      if (file) {
+        file.end()
+        await once(file, 'finish')
+        await partial!.commit()
+      }
+    } catch (error) {
+      file?.destroy()
+      await partial?.abort()
+      throw error
     }
     this.note(`Exported ${n} address(es)${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }

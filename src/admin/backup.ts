@@ -1,12 +1,13 @@
 import {createHash} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, rename, rm} from 'node:fs/promises'
+import {mkdir} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {once} from 'node:events'
 import {createInterface} from 'node:readline'
 import {createGunzip, createGzip} from 'node:zlib'
 import type {Pool, PoolConnection} from 'mysql2/promise'
 
+import {partialFile} from '../cli/interrupt.js'
 import {databaseError, IpamError, Exit, notFound, usage} from '../cli/errors.js'
 import {LATEST_VERSION, schemaStatus} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
@@ -60,7 +61,7 @@ function cell(v: unknown): unknown {
  */
 export async function writeBackup(pool: Pool, file: string, opts: {database?: string} = {}): Promise<BackupHeader & {file: string; sha256: string}> {
   await mkdir(dirname(file), {recursive: true})
-  const partial = `${file}.partial`
+  const partial = partialFile(file)
   const conn = await pool.getConnection()
   try {
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
@@ -74,7 +75,7 @@ export async function writeBackup(pool: Pool, file: string, opts: {database?: st
     const header: BackupHeader = {format: BACKUP_FORMAT, formatVersion: BACKUP_FORMAT_VERSION, schemaVersion: status.version, instanceId: status.instanceId ?? null, database: opts.database ?? null, createdAt: new Date().toISOString(), counts}
     const hash = createHash('sha256')
     const gzip = createGzip()
-    const out = createWriteStream(partial, {mode: 0o600})
+    const out = createWriteStream(partial.path, {mode: 0o600})
     gzip.pipe(out)
     const put = async (line: string) => {
       hash.update(line)
@@ -92,10 +93,10 @@ export async function writeBackup(pool: Pool, file: string, opts: {database?: st
     gzip.end(`${JSON.stringify({end: true, sha256})}\n`)
     await once(out, 'finish')
     await conn.query('COMMIT')
-    await rename(partial, file)
+    await partial.commit()
     return {...header, file, sha256}
   } catch (error) {
-    await rm(partial, {force: true})
+    await partial.abort()
     throw error
   } finally {
     conn.release()

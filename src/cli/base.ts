@@ -9,6 +9,7 @@ import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../request
 import {maskedUrl, maskSecretsInText} from '../db/url.js'
 import {routeToMaster} from '../integration/routing.js'
 import {Exit, IpamError} from './errors.js'
+import {installInterruptHandler} from './interrupt.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
 
@@ -27,8 +28,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: BaseArgs<T>
   private secrets: string[] = []
 
+  /** Commands that handle SIGINT/SIGTERM themselves (serve shuts down cleanly). */
+  static handlesSignals = false
+
   public override async init(): Promise<void> {
     await super.init()
+    if (!(this.ctor as typeof BaseCommand).handlesSignals) installInterruptHandler()
     const ctor = this.ctor as typeof BaseCommand
     const {args, flags} = await this.parse({
       args: ctor.args,

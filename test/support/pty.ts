@@ -16,6 +16,8 @@ export interface PtySession {
   write(data: string): void
   /** Sends Ctrl-C. */
   interrupt(): void
+  /** Sends a signal to the process itself (as `kill` would), not a key. */
+  signal(name: NodeJS.Signals): void
   exited(): Promise<{code: number; signal?: number}>
 }
 
@@ -65,6 +67,9 @@ export function runPty(args: string[], opts: {env?: Record<string, string | unde
     },
     interrupt() {
       term.write('\u0003')
+    },
+    signal(name) {
+      process.kill(term.pid, name)
     },
     exited: () => exit,
   }
