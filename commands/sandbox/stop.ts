@@ -1,15 +1,20 @@
 import {join} from 'node:path'
 
 import {BaseCommand} from '../../src/cli/base.js'
-import {stopSandbox} from '../../src/sandbox/sandbox.js'
+import {stopClusterSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 
 export default class SandboxStop extends BaseCommand<typeof SandboxStop> {
-  static override summary = 'Stop the sandbox server and remove its data'
+  static override summary = 'Stop the sandbox server (and the cluster sandbox, if any) and remove their data'
   static override examples = ['<%= config.bin %> sandbox stop']
 
   public async run() {
     const state = await stopSandbox(join(this.config.dataDir, 'sandbox'))
-    if (!this.json) this.out(state ? `Stopped the sandbox server (pid ${state.pid}) and removed its data.` : 'No sandbox was running.')
-    return {stopped: Boolean(state), pid: state?.pid ?? null}
+    const cluster = await stopClusterSandbox(join(this.config.dataDir, 'sandbox-cluster'))
+    if (!this.json) {
+      if (state) this.out(`Stopped the sandbox server (pid ${state.pid}) and removed its data.`)
+      if (cluster) this.out(`Stopped the ${cluster.nodes.length}-node cluster sandbox and removed its data.`)
+      if (!state && !cluster) this.out('No sandbox was running.')
+    }
+    return {stopped: Boolean(state), pid: state?.pid ?? null, clusterStopped: Boolean(cluster)}
   }
 }

@@ -26,7 +26,8 @@ export async function resolveConnection(src: ConnectionSource): Promise<Resolved
   let source: string
   if (src.db) {
     text = src.db
-    source = '--db'
+    // oclif fills the flag from the environment too: name the real source.
+    source = src.db === env.IPAM_DATABASE_URL ? 'IPAM_DATABASE_URL' : '--db'
   } else if (env.IPAM_DATABASE_URL) {
     text = env.IPAM_DATABASE_URL
     source = 'IPAM_DATABASE_URL'
@@ -130,6 +131,16 @@ function poolOptions(url: DbUrl, host?: {host: string; port: number}, withDataba
   return options
 }
 
+/** On a Galera node: its name, state and the cluster's size; undefined elsewhere (MySQL, plain MariaDB). */
+async function galeraStatus(conn: PoolConnection): Promise<{name: string; ready: boolean; state: string; size: number} | undefined> {
+  const [vars] = await conn.query<any[]>("SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')")
+  const v = Object.fromEntries(vars.map((r) => [r.Variable_name, r.Value]))
+  if (v.wsrep_on !== 'ON') return undefined
+  const [status] = await conn.query<any[]>("SHOW STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_size')")
+  const st = Object.fromEntries(status.map((r) => [r.Variable_name, r.Value]))
+  return {name: v.wsrep_node_name ?? '?', ready: st.wsrep_ready === 'ON', state: st.wsrep_local_state_comment ?? '?', size: Number(st.wsrep_cluster_size ?? 0)}
+}
+
 /**
  * Opens one pool for the process. With several hosts in the URL they are tried
  * in order; the first that accepts a connection serves the whole command.
@@ -139,15 +150,28 @@ export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; se
   let lastError: unknown
   for (const host of targets) {
     const pool = mysql.createPool(poolOptions(url, host, opts.withDatabase ?? true))
-    // Session settings every connection needs: UTC and strict SQL.
+    let galera = false
+    // Session settings every connection needs: UTC and strict SQL; on a Galera node also
+    // causal reads, so that what was committed through another node is seen here.
     pool.on('connection', (conn) => {
-      conn.query("SET time_zone = '+00:00', sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')")
+      conn.query(`SET time_zone = '+00:00', sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')${galera ? ', wsrep_sync_wait = 1' : ''}`)
     })
     try {
       const conn = await pool.getConnection()
-      conn.release()
-      const node = url.socket ?? `${host!.host}:${host!.port}`
-      return {pool, url, node, close: () => pool.end().catch(() => undefined)}
+      let where = url.socket ?? `${host!.host}:${host!.port}`
+      try {
+        const cluster = await galeraStatus(conn)
+        if (cluster) {
+          // A node that is not part of the primary component (or still joining) refuses queries: try the next host.
+          if (!cluster.ready) throw Object.assign(new Error(`the Galera node at ${where} is not ready (${cluster.state})`), {code: 'ECONNREFUSED'})
+          galera = true
+          await conn.query('SET SESSION wsrep_sync_wait = 1')
+          where = `${where} (Galera node ${cluster.name}, ${cluster.size} in the cluster)`
+        }
+      } finally {
+        conn.release()
+      }
+      return {pool, url, node: where, close: () => pool.end().catch(() => undefined)}
     } catch (error) {
       lastError = error
       await pool.end().catch(() => undefined)

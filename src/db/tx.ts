@@ -11,6 +11,11 @@ export function isRetryable(error: unknown): boolean {
   return RETRYABLE.has((error as {errno?: number})?.errno ?? 0)
 }
 
+/** An error that makes withTransaction run the whole function again (a lost race that fresh data resolves). */
+export function retryAgain(message: string, cause: unknown): Error {
+  return Object.assign(new Error(message), {errno: 1213, cause})
+}
+
 export interface TransactionOptions {
   attempts?: number
   /** Called before each retry, for --verbose. */

@@ -1,5 +1,6 @@
 import {createAndMigrate} from '../db/admin.js'
 import {parseDbUrl} from '../db/url.js'
+import {readClusterState, startCluster, stopCluster, type ClusterState} from './cluster.js'
 import {isAlive, readServerState, startServer, stopServer, type ServerState} from './server.js'
 
 export const SANDBOX_DATABASE = 'ipam'
@@ -36,4 +37,37 @@ export async function sandboxStatus(dir: string): Promise<SandboxInfo> {
   const s = await readServerState(dir)
   if (!s || !isAlive(s.pid)) return {running: false, pid: null, port: null, url: null, dir, flavor: null}
   return {running: true, pid: s.pid, port: s.port, url: urlOf(s), dir, flavor: s.flavor}
+}
+
+export interface ClusterSandboxInfo {
+  running: boolean
+  alreadyRunning?: boolean
+  url: string | null
+  dir: string
+  nodes: {name: string; port: number; pid: number; running: boolean}[]
+}
+
+const clusterInfo = (dir: string, s: ClusterState, alreadyRunning?: boolean): ClusterSandboxInfo => {
+  const nodes = s.nodes.map((n) => ({name: n.name, port: n.port, pid: n.pid, running: isAlive(n.pid)}))
+  return {running: nodes.some((n) => n.running), alreadyRunning, url: `${s.rootUrl}${SANDBOX_DATABASE}`, dir, nodes}
+}
+
+/** Starts (or finds running) a Galera cluster sandbox of `size` nodes, with a migrated `ipam` database. */
+export async function startClusterSandbox(dir: string, size: number): Promise<ClusterSandboxInfo> {
+  const existing = await readClusterState(dir)
+  if (existing && existing.nodes.every((n) => isAlive(n.pid))) return clusterInfo(dir, existing, true)
+  if (existing) await stopCluster(dir)
+  const state = await startCluster({dir, size})
+  await createAndMigrate(parseDbUrl(`${state.rootUrl}${SANDBOX_DATABASE}`))
+  return clusterInfo(dir, state, false)
+}
+
+export async function stopClusterSandbox(dir: string): Promise<ClusterState | undefined> {
+  return stopCluster(dir)
+}
+
+export async function clusterSandboxStatus(dir: string): Promise<ClusterSandboxInfo> {
+  const s = await readClusterState(dir)
+  if (!s) return {running: false, url: null, dir, nodes: []}
+  return clusterInfo(dir, s)
 }

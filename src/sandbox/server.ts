@@ -74,6 +74,10 @@ export interface StartOptions {
   extraArgs?: string[]
   /** Run as this OS user (for Galera's rsync transfer); default: as ourselves. */
   runAs?: string
+  /** Leave the data directory empty (a Galera joiner receives it by state transfer). */
+  skipInit?: boolean
+  /** How long to wait for the server to accept connections (default 60 s). */
+  startTimeoutMs?: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -96,8 +100,13 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
   await mkdir(opts.dir, {recursive: true})
   const asRoot = process.getuid?.() === 0
   const user = opts.runAs ?? (asRoot ? 'root' : undefined)
-  if (!existsSync(join(dataDir, 'mysql'))) {
+  const chownToUser = () => {
+    if (opts.runAs && asRoot) spawnSync('chown', ['-R', `${opts.runAs}:`, opts.dir])
+  }
+  if (opts.skipInit) await mkdir(dataDir, {recursive: true})
+  else if (!existsSync(join(dataDir, 'mysql'))) {
     await mkdir(dataDir, {recursive: true})
+    chownToUser()
     if (bins.flavor === 'mariadb') {
       runOrThrow(bins.installDb!, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...(user ? [`--user=${user}`] : [])], 'initialising the sandbox data directory')
     } else {
@@ -124,13 +133,14 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
     ...(opts.extraArgs ?? []),
   ]
   const out = openSync(logFile, 'a')
+  chownToUser()
   const child = spawn(bins.server, args, {detached: true, stdio: ['ignore', out, out]})
   closeSync(out)
   child.unref()
   const pid = child.pid!
   const rootUrl = `mysql://root@127.0.0.1:${port}/`
   const state: ServerState = {pid, port, host: '127.0.0.1', socket, dataDir, flavor: bins.flavor, startedAt: new Date().toISOString(), rootUrl}
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000)
   let exited = false
   child.once('exit', () => {
     exited = true

@@ -2,7 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
 import {conflict, notFound, usage} from '../cli/errors.js'
-import {type Tx, withTransaction} from '../db/tx.js'
+import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
 import {type Family, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, quote} from '../text.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
@@ -128,7 +128,15 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
       const free = await countFree(tx, segments)
       throw conflict('exhausted', `pool ${p.name} is exhausted: ${count} requested, ${free} free`, count > 1 ? 'nothing was allocated (--count is all or nothing)' : undefined, {requested: count, free: free.toString()})
     }
-    for (const c of chosen) await insertAddresses(tx, c.family, c.addrs, f)
+    try {
+      for (const c of chosen) await insertAddresses(tx, c.family, c.addrs, f)
+    } catch (error) {
+      // The pool's row lock serializes next-free on one server. On a cluster it is
+      // local to a node: another node's commit can land between our read and our
+      // insert. Then the whole transaction runs again, on fresh data.
+      if ((error as {errno?: number}).errno === 1062) throw retryAgain('another node took a free address first', error)
+      throw error
+    }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
     await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
     const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
