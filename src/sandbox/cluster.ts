@@ -1,6 +1,7 @@
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import mysql from 'mysql2/promise'
 
@@ -29,6 +30,8 @@ export interface ClusterState {
   nodes: ClusterNode[]
   /** mysql://root@h1:p1,h2:p2,h3:p3/ — no database; root has no password. */
   rootUrl: string
+  /** Where the nodes' folders are (outside `dir` when the nodes run as mysql and could not reach it). */
+  nodesRoot: string
   startedAt: string
 }
 
@@ -114,8 +117,10 @@ export async function startCluster(opts: {dir: string; size: number}): Promise<C
   galeraProvider()
   const runAs = runAsUser()
   await mkdir(opts.dir, {recursive: true})
-  // The nodes (as mysql) must reach their folders.
-  await chmod(opts.dir, 0o755)
+  // Nodes running as mysql must reach their folders; a home folder (root's is 0700) is
+  // often closed to them, so theirs go under the system's temporary folder instead.
+  const nodesRoot = runAs ? await mkdtemp(join(tmpdir(), 'ipam-cluster-nodes-')) : opts.dir
+  await chmod(nodesRoot, 0o755)
   const taken = new Set<number>()
   const port = async () => {
     for (;;) {
@@ -127,21 +132,22 @@ export async function startCluster(opts: {dir: string; size: number}): Promise<C
     }
   }
   const planned: Omit<ClusterNode, 'pid'>[] = []
-  for (let i = 1; i <= opts.size; i++) planned.push({name: `node${i}`, dir: join(opts.dir, `node${i}`), port: await port(), galeraPort: await port(), istPort: await port(), sstPort: await port()})
+  for (let i = 1; i <= opts.size; i++) planned.push({name: `node${i}`, dir: join(nodesRoot, `node${i}`), port: await port(), galeraPort: await port(), istPort: await port(), sstPort: await port()})
   const nodes: ClusterNode[] = []
   try {
     for (const [i, node] of planned.entries()) {
       await mkdir(node.dir, {recursive: true})
-      if (runAs) spawnSync('chown', ['-R', `${runAs}:`, opts.dir])
+      if (runAs) spawnSync('chown', ['-R', `${runAs}:`, nodesRoot])
       const s = await startServer({dir: node.dir, port: node.port, runAs, skipInit: i > 0, extraArgs: nodeArgs(node, planned, i === 0), startTimeoutMs: 180_000})
       nodes.push({...node, pid: s.pid})
       await waitSynced(node.port, i + 1)
     }
   } catch (error) {
     for (const n of planned.reverse()) await stopServer(n.dir, {keepData: true}).catch(() => undefined)
+    if (nodesRoot !== opts.dir) await rm(nodesRoot, {recursive: true, force: true})
     throw error
   }
-  const state: ClusterState = {size: opts.size, nodes, rootUrl: rootUrlOf(nodes), startedAt: new Date().toISOString()}
+  const state: ClusterState = {size: opts.size, nodes, rootUrl: rootUrlOf(nodes), nodesRoot, startedAt: new Date().toISOString()}
   await writeState(opts.dir, state)
   return state
 }
@@ -174,6 +180,7 @@ export async function restartNode(dir: string, index: number): Promise<ClusterSt
 export async function stopCluster(dir: string): Promise<ClusterState | undefined> {
   const state = await readClusterState(dir)
   for (const node of [...(state?.nodes ?? [])].reverse()) await stopServer(node.dir, {keepData: true}).catch(() => undefined)
+  if (state?.nodesRoot) await rm(state.nodesRoot, {recursive: true, force: true})
   await rm(dir, {recursive: true, force: true})
   return state
 }

@@ -210,3 +210,30 @@ describe('a 3-node Galera cluster', () => {
     expect(Number(back.n)).toBe(firstRun + 20_000)
   })
 })
+
+describe('ipam sandbox start --cluster 3', () => {
+  it('starts three nodes a user can work on, says which node answered, and stops them', async () => {
+    const userHome = tempHome()
+    const start = await runCli(['sandbox', 'start', '--cluster', '3'], {home: userHome, timeoutMs: 300_000})
+    expect(start.code, start.stderr).toBe(0)
+    const url = /^export IPAM_DATABASE_URL=(\S+)$/m.exec(start.stdout)?.[1]
+    expect(url).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/ipam$/)
+    try {
+      const add = await runCli(['networks', 'add', '192.0.2.0/24', '--verbose'], {home: userHome, env: {IPAM_DATABASE_URL: url}})
+      expect(add.code, add.stderr).toBe(0)
+      expect(add.stderr).toMatch(/connected to 127\.0\.0\.1:\d+ \(Galera node node1, 3 in the cluster\)/)
+      const status = await runCli(['sandbox', 'status', '--json'], {home: userHome})
+      expect(status.json().cluster.nodes.map((n: any) => n.running)).toEqual([true, true, true])
+      // The other nodes have the network too.
+      const ports = [...url!.matchAll(/:(\d+)/g)].map((m) => m[1])
+      const onThird = await runCli(['networks', 'list', '--json'], {home: userHome, env: {IPAM_DATABASE_URL: `mysql://root@127.0.0.1:${ports[2]}/ipam`}})
+      expect(onThird.json().map((n: any) => n.cidr)).toEqual(['192.0.2.0/24'])
+    } finally {
+      const stop = await runCli(['sandbox', 'stop'], {home: userHome, timeoutMs: 120_000})
+      expect(stop.code, stop.stderr).toBe(0)
+      expect(stop.stdout).toMatch(/Stopped the 3-node cluster sandbox/)
+    }
+    const after = await runCli(['sandbox', 'status', '--json'], {home: userHome})
+    expect(after.json().cluster.nodes).toEqual([])
+  }, 400_000)
+})
