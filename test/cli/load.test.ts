@@ -32,11 +32,13 @@ describe('load: many processes against one nearly full pool', () => {
     db = await freshDatabase('load')
     run = cliFor(db.url)
     for (const args of [
-      ['networks', 'add', '10.20.0.0/20'],
+      ['networks', 'add', '10.20.0.0/19'],
       ['pools', 'add', 'nearly-full'],
       // 1,100 addresses, 200 of them taken first: 900 left for 1,000 attempts.
       ['ranges', 'add', 'nearly-full', '10.20.0.1-10.20.4.76'],
       ['ips', 'allocate', '--pool', 'nearly-full', '--count', '200'],
+      ['pools', 'add', 'bulk'],
+      ['ranges', 'add', 'bulk', '10.20.16.1-10.20.31.254'],
       ['pools', 'add', 'last-ten'],
       ['ranges', 'add', 'last-ten', '10.20.8.1-10.20.8.10'],
     ]) expect((await run(args)).code, args.join(' ')).toBe(0)
@@ -66,4 +68,18 @@ describe('load: many processes against one nearly full pool', () => {
     const refused = rs.filter((r) => r.code !== 0)
     expect(refused.map((r) => [r.code, r.json().error.code])).toEqual(Array(10).fill([4, 'exhausted']))
   }, 300_000)
+
+  it('releases 3,000 addresses named in one command, all or nothing', async () => {
+    const got = (await run(['ips', 'allocate', '--pool', 'bulk', '--count', '3000', '--json'])).json().addresses.map((a: any) => a.address)
+    expect(got).toHaveLength(3000)
+    const count = async () => (await db.sql("SELECT COUNT(*) AS n FROM ip WHERE family = 4 AND addr BETWEEN INET_ATON('10.20.16.1') AND INET_ATON('10.20.31.254')"))[0].n
+    const refused = await run(['ips', 'release', ...got, '10.20.31.250'])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toContain('not allocated: 10.20.31.250')
+    expect(await count()).toBe('3000')
+    const ok = await run(['ips', 'release', ...got, got[0], '--json'])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.json()).toHaveLength(3000)
+    expect(await count()).toBe('0')
+  }, 120_000)
 })
