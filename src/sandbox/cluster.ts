@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import mysql from 'mysql2/promise'
 
 import {Exit, IpamError} from '../cli/errors.js'
+import {onInterrupt} from '../cli/interrupt.js'
 import {freePort, isAlive, startServer, stopServer} from './server.js'
 
 /**
@@ -134,6 +135,10 @@ export async function startCluster(opts: {dir: string; size: number}): Promise<C
   const planned: Omit<ClusterNode, 'pid'>[] = []
   for (let i = 1; i <= opts.size; i++) planned.push({name: `node${i}`, dir: join(nodesRoot, `node${i}`), port: await port(), galeraPort: await port(), istPort: await port(), sstPort: await port()})
   const nodes: ClusterNode[] = []
+  // Interrupted halfway: stop the nodes already up, which no state file would find.
+  const off = onInterrupt(() => {
+    for (const n of nodes) if (isAlive(n.pid)) process.kill(n.pid, 'SIGKILL')
+  })
   try {
     for (const [i, node] of planned.entries()) {
       await mkdir(node.dir, {recursive: true})
@@ -146,6 +151,8 @@ export async function startCluster(opts: {dir: string; size: number}): Promise<C
     for (const n of planned.reverse()) await stopServer(n.dir, {keepData: true}).catch(() => undefined)
     if (nodesRoot !== opts.dir) await rm(nodesRoot, {recursive: true, force: true})
     throw error
+  } finally {
+    off()
   }
   const state: ClusterState = {size: opts.size, nodes, rootUrl: rootUrlOf(nodes), nodesRoot, startedAt: new Date().toISOString()}
   await writeState(opts.dir, state)

@@ -6,6 +6,7 @@ import {delimiter, join} from 'node:path'
 import mysql from 'mysql2/promise'
 
 import {IpamError, Exit} from '../cli/errors.js'
+import {onInterrupt} from '../cli/interrupt.js'
 
 export interface ServerBinaries {
   flavor: 'mariadb' | 'mysql'
@@ -138,6 +139,8 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
   closeSync(out)
   child.unref()
   const pid = child.pid!
+  // Interrupted before it is ready (and before its state file exists): do not leave it running.
+  const off = onInterrupt(() => process.kill(pid, 'SIGKILL'))
   const rootUrl = `mysql://root@127.0.0.1:${port}/`
   const state: ServerState = {pid, port, host: '127.0.0.1', socket, dataDir, flavor: bins.flavor, startedAt: new Date().toISOString(), rootUrl}
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000)
@@ -162,6 +165,7 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
     }
   }
   await writeFile(join(opts.dir, 'sandbox.json'), `${JSON.stringify(state, null, 2)}\n`, {mode: 0o600})
+  off()
   return state
 }
 

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -112,5 +112,23 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     expect(rows.map((r: any) => r.status)).toEqual(['APPROVED', 'PENDING', 'PENDING'])
     const taken = await db.sql("SELECT INET_NTOA(addr) AS a FROM ip WHERE family = 4 AND addr BETWEEN INET_ATON('10.3.0.1') AND INET_ATON('10.3.0.3')")
     expect(taken.map((r: any) => r.a)).toEqual(['10.3.0.1'])
+  })
+
+  it('SIGINT while the sandbox server starts: exit 130 and no server left running', async () => {
+    const userHome = tempHome()
+    const sandboxDir = join(userHome, '.local', 'share', 'ipam', 'sandbox')
+    const {child, done} = start(['sandbox', 'start'], {}, userHome)
+    // server.log is created just before the server process is spawned.
+    while (!existsSync(join(sandboxDir, 'server.log'))) {
+      if (child.exitCode !== null) throw new Error(`sandbox start ended first: ${(await done).stderr}`)
+      await sleep(10)
+    }
+    await sleep(100)
+    child.kill('SIGINT')
+    const r = await done
+    expect(r.code, r.stderr).toBe(130)
+    await sleep(500)
+    const left = spawnSync('pgrep', ['-f', sandboxDir], {encoding: 'utf8'}).stdout.trim()
+    expect(left).toBe('')
   })
 })
