@@ -11,7 +11,7 @@ export default class DbMigrate extends DbCommand<typeof DbMigrate> {
   public async run() {
     const {url} = await resolveConnection({db: this.flags.db, profile: this.flags.profile, configDir: this.config.configDir})
     this.addSecret(url.password)
-    const result = await createAndMigrate(url)
+    const result = await createAndMigrate(url, {onWait: (holder) => this.note(`Waiting for another db migrate (${holder}) to finish…`)})
     const out = {database: maskedUrl(url), applied: result.applied, version: result.status.version, instanceId: result.status.instanceId}
     if (!this.json) {
       this.out(result.applied.length > 0 ? `Migrated ${out.database} to schema version ${out.version} (applied ${result.applied.join(', ')}).` : `${out.database} is already at schema version ${out.version}; nothing to do.`)

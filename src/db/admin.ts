@@ -4,7 +4,7 @@ import {migrate, schemaStatus, type SchemaStatus} from './schema.js'
 import type {DbUrl} from './url.js'
 
 /** Creates the URL's database when it is missing (the name was validated by parseDbUrl), then migrates. */
-export async function createAndMigrate(url: DbUrl): Promise<{applied: number[]; status: SchemaStatus; node: string}> {
+export async function createAndMigrate(url: DbUrl, opts: {onWait?: (holder: string) => void} = {}): Promise<{applied: number[]; status: SchemaStatus; node: string}> {
   if (url.database) {
     const server = await openDatabase(url, {withDatabase: false})
     try {
@@ -15,7 +15,7 @@ export async function createAndMigrate(url: DbUrl): Promise<{applied: number[]; 
   }
   const db = await openDatabase(url)
   try {
-    const result = await migrate(db.pool)
+    const result = await migrate(db.pool, opts)
     return {...result, node: db.node}
   } finally {
     await db.close()

@@ -1,7 +1,9 @@
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
 import type {Pool} from 'mysql2/promise'
 
-import {databaseError} from '../cli/errors.js'
+import {databaseError, Exit, IpamError} from '../cli/errors.js'
+import {isRetryable} from './tx.js'
 
 /** Addresses are split into blocks of this many for the used-address summary (see `ipam_ip_block`). */
 export const BLOCK_SIZE = 4096n
@@ -230,11 +232,68 @@ export async function requireMigrated(pool: Pool): Promise<void> {
 }
 
 /**
- * Applies pending migrations. Idempotent and safe to run concurrently: every
- * statement tolerates "already exists", the version row is INSERT IGNORE, and
- * the instance id is claimed through the settings primary key.
+ * One `db migrate` at a time, across a cluster too: a lease row taken by a
+ * conditional UPDATE (on Galera, of two nodes taking it at once the later
+ * commit fails certification, so one holder wins). Concurrent DDL from several
+ * Galera nodes can deadlock the cluster's appliers (seen with CREATE TRIGGER),
+ * so the statements themselves must not run side by side.
  */
-export async function migrate(pool: Pool): Promise<{applied: number[]; status: SchemaStatus}> {
+const LEASE_SECONDS = 120
+
+async function takeMigrationLease(pool: Pool, holder: string, opts: {waitMs?: number; onWait?: (holder: string) => void} = {}): Promise<void> {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS ipam_migration_lock (id TINYINT UNSIGNED NOT NULL PRIMARY KEY, holder VARCHAR(64) NULL, expires_at DATETIME(6) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+  )
+  await pool.query('INSERT IGNORE INTO ipam_migration_lock (id) VALUES (1)')
+  const deadline = Date.now() + (opts.waitMs ?? (LEASE_SECONDS + 30) * 1000)
+  let told = false
+  for (;;) {
+    try {
+      const [res] = await pool.query<any>(
+        'UPDATE ipam_migration_lock SET holder = ?, expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = 1 AND (holder IS NULL OR holder = ? OR expires_at < UTC_TIMESTAMP(6))',
+        [holder, LEASE_SECONDS, holder],
+      )
+      if (res.affectedRows === 1) {
+        const [rows] = await pool.query<any[]>('SELECT holder FROM ipam_migration_lock WHERE id = 1')
+        if (rows[0]?.holder === holder) return
+      }
+    } catch (error) {
+      if (!isRetryable(error)) throw error
+    }
+    if (!told) {
+      const [rows] = await pool.query<any[]>('SELECT holder FROM ipam_migration_lock WHERE id = 1')
+      opts.onWait?.(String(rows[0]?.holder ?? '?'))
+      told = true
+    }
+    if (Date.now() > deadline) {
+      throw new IpamError(Exit.CONFLICT, 'busy', 'another `ipam db migrate` has held the migration lease for too long', {hint: `it expires ${LEASE_SECONDS} s after it was taken; run the command again`})
+    }
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
+  }
+}
+
+async function releaseMigrationLease(pool: Pool, holder: string): Promise<void> {
+  await pool.query('UPDATE ipam_migration_lock SET holder = NULL, expires_at = NULL WHERE id = 1 AND holder = ?', [holder])
+}
+
+/**
+ * Applies pending migrations under the migration lease. Each statement also
+ * tolerates "already exists" and the version row is INSERT IGNORE, so a run
+ * after a crashed one finishes its work.
+ */
+export async function migrate(pool: Pool, opts: {onWait?: (holder: string) => void} = {}): Promise<{applied: number[]; status: SchemaStatus}> {
+  const current = await schemaStatus(pool)
+  if (current.version >= LATEST_VERSION && current.instanceId) return {applied: [], status: current}
+  const holder = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`
+  await takeMigrationLease(pool, holder, {onWait: opts.onWait})
+  try {
+    return await migrateHoldingLease(pool)
+  } finally {
+    await releaseMigrationLease(pool, holder).catch(() => undefined)
+  }
+}
+
+async function migrateHoldingLease(pool: Pool): Promise<{applied: number[]; status: SchemaStatus}> {
   const before = await schemaStatus(pool)
   const applied: number[] = []
   for (const m of MIGRATIONS) {

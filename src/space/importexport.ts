@@ -57,6 +57,20 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
       if (result.problems.length < 1000) result.problems.push({line, message})
     }
 
+    let inFlight: Promise<void> | undefined
+    const insertBatch = async (rows: typeof batch) => {
+      try {
+        await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows.map((b) => b.row)])
+      } catch (error) {
+        if ((error as {errno?: number}).errno !== 1062) throw error
+        const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)
+        // Twice in this batch: the second is the duplicate; once: it clashes with the database or an earlier batch.
+        const matches = m ? rows.filter((b) => b.family === Number(m[1]) && b.value === BigInt(m[2])) : []
+        const hit = matches.length > 1 ? matches[1] : matches[0]
+        throw usage(`line ${hit?.line ?? '?'}: ${hit ? formatAddress(hit.family, hit.value) : 'an address'} is already allocated (in the database or earlier in the file)`, 'nothing was imported')
+      }
+    }
+
     const flush = async () => {
       if (batch.length === 0) return
       let rows = batch
@@ -82,16 +96,12 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
         rows = keep
       }
       if (rows.length > 0) {
-        try {
-          await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows.map((b) => b.row)])
-        } catch (error) {
-          if ((error as {errno?: number}).errno !== 1062) throw error
-          const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)
-          // Twice in this batch: the second is the duplicate; once: it clashes with the database or an earlier batch.
-          const matches = m ? rows.filter((b) => b.family === Number(m[1]) && b.value === BigInt(m[2])) : []
-          const hit = matches.length > 1 ? matches[1] : matches[0]
-          throw usage(`line ${hit?.line ?? '?'}: ${hit ? formatAddress(hit.family, hit.value) : 'an address'} is already allocated (in the database or earlier in the file)`, 'nothing was imported')
-        }
+        // One batch is inserted while the next is parsed and checked: the server's
+        // time and ours overlap instead of adding up. Its error surfaces at the next
+        // batch or at the end.
+        if (inFlight) await inFlight
+        inFlight = insertBatch(rows)
+        inFlight.catch(() => undefined)
       }
       result.imported += rows.length
       batch = []
@@ -154,6 +164,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
       throw error
     }
     await flush()
+    if (inFlight) await inFlight
     await audit(tx, {action: 'ips.import', objectType: 'file', objectId: file.slice(-128), detail: {imported: result.imported, skipped: result.skipped}})
     return result
   })
