@@ -34,6 +34,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init()
     if (!(this.ctor as typeof BaseCommand).handlesSignals) installInterruptHandler()
+    // `ipam ips list | head`: the reader has gone, so stop quietly, as Unix tools do.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0)
+    })
     const ctor = this.ctor as typeof BaseCommand
     const {args, flags} = await this.parse({
       args: ctor.args,

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cliFor} from '../support/cli.js'
+import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 
 const WORKER = new URL('../support/alloc-worker.mjs', import.meta.url).pathname
@@ -82,4 +82,14 @@ describe('load: many processes against one nearly full pool', () => {
     expect(ok.json()).toHaveLength(3000)
     expect(await count()).toBe('0')
   }, 120_000)
+
+  it('stops quietly with exit 0 when the reader of its output goes away (`ips list | head -1`)', async () => {
+    const child = spawn(process.execPath, [BIN, 'ips', 'list'], {env: cleanEnv(tempHome(), {IPAM_DATABASE_URL: db.url}), stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+  })
 })
