@@ -175,7 +175,10 @@ export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; se
     } catch (error) {
       lastError = error
       await pool.end().catch(() => undefined)
-      if (!isConnectionError(error)) break
+      // A cluster node that is cut off (or behind) may lack the database or refuse
+      // queries: the next host may serve. When none does, the last error is reported.
+      const errno = (error as {errno?: number}).errno
+      if (!isConnectionError(error) && errno !== 1049 && errno !== 1047) break
     }
   }
   throw mapDriverError(lastError, url)

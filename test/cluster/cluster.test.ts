@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import mysql from 'mysql2/promise'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {killNode, restartNode, startCluster, stopCluster, type ClusterState} from '../../src/sandbox/cluster.js'
+import {killNode, restartNode, startCluster, stopCluster, waitSynced, type ClusterState} from '../../src/sandbox/cluster.js'
 import {cliFor, type CliResult, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase} from '../support/db.js'
 
@@ -163,6 +163,38 @@ describe('a 3-node Galera cluster', () => {
     expect(list.code, list.stderr).toBe(0)
     expect(list.json()).toHaveLength(150)
     await platform.drop()
+  })
+
+  it('a node cut off from the others (non-Primary) is passed over for the next host in the URL', async () => {
+    await migrated('c_isolated')
+    const isolated = cluster.nodes[2]
+    const setIsolate = async (on: number) => {
+      const conn = await mysql.createConnection({host: '127.0.0.1', port: isolated.port, user: 'root'})
+      try {
+        await conn.query(`SET GLOBAL wsrep_provider_options = 'gmcast.isolate=${on}'`)
+      } finally {
+        await conn.end()
+      }
+    }
+    await setIsolate(1)
+    try {
+      // Wait until node 3 knows it is alone.
+      for (let i = 0; ; i++) {
+        const conn = await mysql.createConnection({host: '127.0.0.1', port: isolated.port, user: 'root'})
+        const [[row]] = await conn.query<any[]>("SHOW STATUS LIKE 'wsrep_ready'")
+        await conn.end()
+        if (row.Value === 'OFF') break
+        if (i > 200) throw new Error('node 3 did not leave the primary component')
+        await sleep(100)
+      }
+      const r = await runCli(['networks', 'add', '198.18.0.0/24', '--verbose'], {home, env: {IPAM_DATABASE_URL: urlFrom(2, 'c_isolated')}})
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toMatch(/connected to 127\.0\.0\.1:\d+ \(Galera node node1/)
+    } finally {
+      await setIsolate(0)
+      await waitSynced(isolated.port, 3)
+    }
+    expect(await onNode(2, 'c_isolated', 'SELECT cidr FROM ipnet')).toEqual([{cidr: '198.18.0.0/24'}])
   })
 
   it('a node SIGKILLed in the middle of a batch allocation: exit 5, a re-run finishes through the next host, nothing lost or doubled', async () => {
