@@ -2,28 +2,8 @@ import {spawn} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
+import {allocWorker} from '../support/workers.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-
-const WORKER = new URL('../support/alloc-worker.mjs', import.meta.url).pathname
-
-interface Attempt {
-  address?: string
-  exit?: number
-  code?: string
-  message?: string
-}
-
-function worker(url: string, pool: string, n: number): Promise<Attempt[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, url, pool, String(n)], {stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (err += d))
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}: ${err}`))))
-  })
-}
 
 describe('load: many processes against one nearly full pool', () => {
   let db: TestDatabase
@@ -48,7 +28,7 @@ describe('load: many processes against one nearly full pool', () => {
   })
 
   it('20 processes x 50 next-free allocations: each address once, every failure "exhausted"', async () => {
-    const results = (await Promise.all(Array.from({length: 20}, () => worker(db.url, 'nearly-full', 50)))).flat()
+    const results = (await Promise.all(Array.from({length: 20}, () => allocWorker(db.url, 'nearly-full', 50)))).flat()
     expect(results).toHaveLength(1000)
     const got = results.filter((r) => r.address).map((r) => r.address!)
     const failures = results.filter((r) => !r.address)

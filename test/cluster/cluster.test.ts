@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process'
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -7,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {killNode, restartNode, startCluster, stopCluster, waitSynced, type ClusterState} from '../../src/sandbox/cluster.js'
 import {cliFor, type CliResult, runCli, tempHome} from '../support/cli.js'
+import {allocWorker} from '../support/workers.js'
 import {freshDatabase} from '../support/db.js'
 
 /**
@@ -38,17 +38,6 @@ async function onNode<T = any>(i: number, database: string, sql: string, params:
   }
 }
 
-const WORKER = new URL('../support/alloc-worker.mjs', import.meta.url).pathname
-function worker(url: string, pool: string, n: number): Promise<{address?: string; exit?: number; code?: string; message?: string}[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, url, pool, String(n)], {stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (err += d))
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exited ${code}: ${err}`))))
-  })
-}
 
 async function migrated(database: string, admin = false) {
   const run = cliFor(urlFrom(0, database), home)
@@ -96,7 +85,7 @@ describe('a 3-node Galera cluster', () => {
       ['pools', 'add', 'shared'],
       ['ranges', 'add', 'shared', '10.40.0.1-10.40.3.254'],
     ]) expect((await run(args)).code, args.join(' ')).toBe(0)
-    const results = (await Promise.all(Array.from({length: 15}, (_, p) => worker(urlFrom(p % 3, 'c_space'), 'shared', 20)))).flat()
+    const results = (await Promise.all(Array.from({length: 15}, (_, p) => allocWorker(urlFrom(p % 3, 'c_space'), 'shared', 20)))).flat()
     expect(results).toHaveLength(300)
     const unexpected = results.filter((r) => !r.address)
     expect(unexpected, JSON.stringify(unexpected.slice(0, 3))).toEqual([])
