@@ -1,8 +1,14 @@
 import {usage} from './cli/errors.js'
 
+/** Control characters shown as \xNN, so that no text can drive the terminal; line breaks kept when asked. */
+export function escapeControl(text: string, opts: {keepNewlines?: boolean} = {}): string {
+  const control = opts.keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g
+  return text.replace(control, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 /** Shows a user's value in a message without letting it break the terminal. */
 export function quote(value: string, max = 60): string {
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  const clean = escapeControl(value)
   return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean)
 }
 

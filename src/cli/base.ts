@@ -10,6 +10,7 @@ import {maskedUrl, maskSecretsInText} from '../db/url.js'
 import {routeToMaster} from '../integration/routing.js'
 import {Exit, IpamError} from './errors.js'
 import {installInterruptHandler} from './interrupt.js'
+import {escapeControl} from '../text.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
 
@@ -147,7 +148,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
  * huge value is cut short.
  */
 export function printable(text: string, max = 2000): string {
-  const clean = text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  const clean = escapeControl(text, {keepNewlines: true})
   return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more characters)` : clean
 }
 

@@ -253,10 +253,8 @@ async function takeMigrationLease(pool: Pool, holder: string, opts: {waitMs?: nu
         'UPDATE ipam_migration_lock SET holder = ?, expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = 1 AND (holder IS NULL OR holder = ? OR expires_at < UTC_TIMESTAMP(6))',
         [holder, LEASE_SECONDS, holder],
       )
-      if (res.affectedRows === 1) {
-        const [rows] = await pool.query<any[]>('SELECT holder FROM ipam_migration_lock WHERE id = 1')
-        if (rows[0]?.holder === holder) return
-      }
+      // On Galera a second taker's commit fails certification (an error, or 0 rows when the server retries it).
+      if (res.affectedRows === 1) return
     } catch (error) {
       if (!isRetryable(error)) throw error
     }

@@ -3,7 +3,7 @@ import type {Pool} from 'mysql2/promise'
 import {audit} from '../admin/audit.js'
 import {conflict, notFound, usage} from '../cli/errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
-import {type Family, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
+import {type Address, type Family, formatAddr, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, quote} from '../text.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
@@ -207,31 +207,25 @@ export async function release(pool: Pool, texts: string[]): Promise<AddressView[
   if (texts.length === 0) throw usage('name at least one address to release')
   const addrs = texts.map((t) => parseAddress(t))
   // Each address once, by family, a thousand to a statement: releasing thousands is a few statements.
+  const wanted = new Map<string, Address>()
+  for (const a of addrs) wanted.set(`${a.family}-${a.value}`, a)
   const byFamily = new Map<Family, bigint[]>()
-  const seen = new Set<string>()
-  for (const a of addrs) {
-    const key = `${a.family}-${a.value}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    byFamily.set(a.family, [...(byFamily.get(a.family) ?? []), a.value])
+  for (const a of wanted.values()) {
+    const list = byFamily.get(a.family) ?? []
+    list.push(a.value)
+    byFamily.set(a.family, list)
   }
+  const chunks = [...byFamily].flatMap(([family, values]) => Array.from({length: Math.ceil(values.length / 1000)}, (_, i) => [family, values.slice(i * 1000, i * 1000 + 1000)] as const))
   return withTransaction(pool, async (tx) => {
     const rows = new Map<string, AddressView>()
-    for (const [family, values] of byFamily) {
-      for (let i = 0; i < values.length; i += 1000) {
-        const [found] = await tx.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr IN (?) ORDER BY addr FOR UPDATE', [family, values.slice(i, i + 1000)])
-        for (const r of found) rows.set(`${family}-${r.addr}`, toView(r))
-      }
+    for (const [family, values] of chunks) {
+      const [found] = await tx.query<any[]>('SELECT * FROM ip WHERE family = ? AND addr IN (?) ORDER BY addr FOR UPDATE', [family, values])
+      for (const r of found) rows.set(`${family}-${r.addr}`, toView(r))
     }
-    const missing = [...seen].filter((k) => !rows.has(k)).map((k) => {
-      const [f, v] = k.split('-')
-      return formatAddress(Number(f) as Family, BigInt(v))
-    })
-    if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === seen.size ? undefined : 'nothing was released')
-    for (const [family, values] of byFamily) {
-      for (let i = 0; i < values.length; i += 1000) await tx.query('DELETE FROM ip WHERE family = ? AND addr IN (?)', [family, values.slice(i, i + 1000)])
-    }
-    const released = [...seen].map((k) => rows.get(k)!)
+    const missing = [...wanted].filter(([k]) => !rows.has(k)).map(([, a]) => formatAddr(a))
+    if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === wanted.size ? undefined : 'nothing was released')
+    for (const [family, values] of chunks) await tx.query('DELETE FROM ip WHERE family = ? AND addr IN (?)', [family, values])
+    const released = [...wanted.keys()].map((k) => rows.get(k)!)
     await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
     return released
   })
