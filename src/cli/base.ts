@@ -159,7 +159,7 @@ export function toIpamError(error: unknown): IpamError {
   if (err?.name === 'ExitPromptError') return new IpamError(Exit.INTERRUPTED, 'interrupted', 'interrupted: nothing was changed')
   if (err?.oclif?.exit === 2 || err?.name === 'CLIParseError' || /^(Unexpected argument|Missing required|Expected|Nonexistent flag|Parsing)/.test(err?.message ?? '')) {
     // oclif puts the reason on the lines after "Parsing --flag": keep them, one line, without the help pointer.
-    const lines = (err.message ?? 'invalid usage').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l))
+    const lines = (err.message ?? 'invalid usage').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l) && !/^The following errors? occurred:?$/.test(l))
     return new IpamError(Exit.USAGE, 'usage', lines.join(': ').replace(/^Error: /, '').replace(/:\s*:/g, ':'), {hint: 'see --help for usage'})
   }
   const mapped = mapDriverError(error)

@@ -7,6 +7,12 @@ import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 
 describe('the CLI skeleton', () => {
+  it('says what is wrong with flags in one plain line, without oclif\'s preamble', async () => {
+    const r = await runCli(['sandbox', 'start', '--cluster', '3', '--port', '5000'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe('Error: --cluster=3 cannot also be provided when using --port')
+  })
+
   it('has an oclif manifest that is current with the commands (rebuilt by the build, committed)', () => {
     let tracked = true
     try {
