@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../src/cli/base.js'
-import {usage} from '../src/cli/errors.js'
+import {usage} from '../src/errors.js'
 import {yesFlag} from '../src/cli/flags.js'
 import {confirmByTyping, isInteractive} from '../src/cli/prompt.js'
 import {writeBackup} from '../src/admin/backup.js'
 import {defaultBackupPath} from '../src/admin/paths.js'
 import {planPurge, purge} from '../src/admin/purge.js'
-import {confirmationRequired} from '../src/cli/errors.js'
+import {confirmationRequired} from '../src/errors.js'
 
 export default class Purge extends DbCommand<typeof Purge> {
   static override summary = 'Delete every address, range, pool and network of this database, before it joins a master'

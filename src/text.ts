@@ -1,4 +1,4 @@
-import {usage} from './cli/errors.js'
+import {usage} from './errors.js'
 
 /** Control characters shown as \xNN, so that no text can drive the terminal; line breaks kept when asked. */
 export function escapeControl(text: string, opts: {keepNewlines?: boolean} = {}): string {

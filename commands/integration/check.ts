@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {conflict} from '../../src/cli/errors.js'
+import {conflict} from '../../src/errors.js'
 import {openMaster} from '../../src/cli/master.js'
 import {findConflicts, transferPlan} from '../../src/integration/conflicts.js'
 import {requireMigrated} from '../../src/db/schema.js'

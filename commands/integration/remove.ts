@@ -2,7 +2,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {integrationStatus, removeIntegration} from '../../src/integration/manage.js'
-import {notFound} from '../../src/cli/errors.js'
+import {notFound} from '../../src/errors.js'
 
 export default class IntegrationRemove extends DbCommand<typeof IntegrationRemove> {
   static override summary = 'Unregister this platform from its master'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {conflict, usage} from '../../src/cli/errors.js'
+import {conflict, usage} from '../../src/errors.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {openMaster} from '../../src/cli/master.js'
 import {confirmOrRefuse, promptPassword} from '../../src/cli/prompt.js'

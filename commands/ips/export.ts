@@ -3,7 +3,7 @@ import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {partialFile} from '../../src/cli/interrupt.js'
+import {partialFile} from '../../src/interrupt.js'
 import {streamJsonArray, write} from '../../src/cli/stream.js'
 import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
 import {STATUSES} from '../../src/space/addresses.js'

@@ -1,5 +1,5 @@
 import {DbCommand} from '../../src/cli/base.js'
-import {conflict} from '../../src/cli/errors.js'
+import {conflict} from '../../src/errors.js'
 import {deliver} from '../../src/requests/outbox.js'
 
 export default class NotifyRetry extends DbCommand<typeof NotifyRetry> {

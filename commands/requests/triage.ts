@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {confirmationRequired, IpamError, Exit} from '../../src/cli/errors.js'
+import {confirmationRequired, IpamError} from '../../src/errors.js'
+import {Exit} from '../../src/cli/errors.js'
 import {guardPrompt, loadPrompts, promptContext} from '../../src/cli/prompt.js'
 import {osUser} from '../../src/admin/audit.js'
 import {approveMany, decideOne, getRequest, listRequests, rejectMany, requestConflicts} from '../../src/requests/requests.js'
@@ -94,14 +95,14 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
             outcomes.push({id: r.id, ip: r.ip, decision: 'rejected', note: reason})
           }
         } catch (error) {
-          if (!(error instanceof IpamError) || error.exit === Exit.INTERRUPTED) throw error
+          if (!(error instanceof IpamError) || error.kind === 'interrupted') throw error
           process.stderr.write(`${c.red('Refused:')} ${error.message}\n`)
           outcomes.push({id: r.id, ip: r.ip, decision: error.code === 'already_decided' ? 'already decided' : 'refused', note: error.message})
         }
         await this.sendQueued(mark)
       }
     } catch (error) {
-      if (!(error instanceof IpamError && error.exit === Exit.INTERRUPTED)) throw error
+      if (!(error instanceof IpamError && error.kind === 'interrupted')) throw error
       interrupted = true
     }
     const counts = (d: Outcome['decision']) => outcomes.filter((o) => o.decision === d).length

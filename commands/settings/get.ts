@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {getSetting, settingNameOk} from '../../src/admin/settings.js'
-import {notFound} from '../../src/cli/errors.js'
+import {notFound} from '../../src/errors.js'
 
 export default class SettingsGet extends DbCommand<typeof SettingsGet> {
   static override routeToMaster = true

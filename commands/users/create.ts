@@ -4,7 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {createUser} from '../../src/admin/users.js'
-import {usage} from '../../src/cli/errors.js'
+import {usage} from '../../src/errors.js'
 
 export default class UsersCreate extends DbCommand<typeof UsersCreate> {
   static override summary = 'Create a user (password by hidden prompt or --password-stdin)'

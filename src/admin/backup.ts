@@ -7,8 +7,8 @@ import {createInterface} from 'node:readline'
 import {createGunzip, createGzip} from 'node:zlib'
 import type {Pool, PoolConnection} from 'mysql2/promise'
 
-import {partialFile} from '../cli/interrupt.js'
-import {databaseError, IpamError, Exit, notFound, usage} from '../cli/errors.js'
+import {partialFile} from '../interrupt.js'
+import {databaseError, IpamError, notFound, usage} from '../errors.js'
 import {LATEST_VERSION, schemaStatus} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
@@ -139,7 +139,7 @@ async function* parseBackup(file: string): AsyncGenerator<Line> {
 }
 
 function corrupt(file: string, why: string): IpamError {
-  return new IpamError(Exit.USAGE, 'corrupt_backup', `${file} is damaged: ${why}`, {hint: 'nothing was restored'})
+  return new IpamError('usage', 'corrupt_backup', `${file} is damaged: ${why}`, {hint: 'nothing was restored'})
 }
 
 /** Reads the whole file once: checks the trailer checksum and returns the header. */

@@ -1,6 +1,6 @@
 import type {Pool} from 'mysql2/promise'
 
-import {conflict} from '../cli/errors.js'
+import {conflict} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
 

@@ -11,7 +11,7 @@ export async function utilizationThresholds(pool: Pool): Promise<{warn: number; 
 }
 
 import {audit} from './audit.js'
-import {usage} from '../cli/errors.js'
+import {usage} from '../errors.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {checkEmail} from '../text.js'
 

@@ -2,7 +2,7 @@ import {randomBytes, scrypt as scryptCb, timingSafeEqual} from 'node:crypto'
 import {promisify} from 'node:util'
 import type {Pool} from 'mysql2/promise'
 
-import {conflict, notFound, usage} from '../cli/errors.js'
+import {conflict, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {checkEmail} from '../text.js'
 import {audit} from './audit.js'

@@ -8,8 +8,9 @@ import {smtpMailer} from '../requests/mailer.js'
 import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
 import {maskedUrl, maskSecretsInText} from '../db/url.js'
 import {routeToMaster} from '../integration/routing.js'
-import {Exit, IpamError} from './errors.js'
-import {installInterruptHandler} from './interrupt.js'
+import {IpamError} from '../errors.js'
+import {Exit, exitCodeOf} from './errors.js'
+import {installInterruptHandler} from '../interrupt.js'
 import {escapeControl} from '../text.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
@@ -52,7 +53,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // `--email "$EMAIL"` with the variable unset: say so rather than act as if the flag were absent.
     for (const [name, def] of Object.entries(ctor.flags ?? {})) {
       if ((def as {type?: string}).type === 'option' && (flags as Record<string, unknown>)[name] === '' && !ctor.emptyAllowed.includes(name)) {
-        throw new IpamError(Exit.USAGE, 'usage', `--${name} is empty`, {hint: `leave the flag out, or give it a value (see ${this.id?.replace(/:/g, ' ')} --help)`})
+        throw new IpamError('usage', 'usage', `--${name} is empty`, {hint: `leave the flag out, or give it a value (see ${this.id?.replace(/:/g, ' ')} --help)`})
       }
     }
   }
@@ -123,7 +124,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     const e = toIpamError(error)
-    process.exitCode = e.exit
+    process.exitCode = exitCodeOf(e.kind)
     const message = printable(this.mask(e.message))
     if (this.jsonEnabled()) {
       const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
@@ -134,7 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const c = makeChalk(colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, stdoutIsTTY: process.stderr.isTTY}))
       process.stderr.write(`${c.red('Error:')} ${message}\n`)
       if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.mask(e.hint))}\n`)
-      if (e.exit === Exit.BUG) {
+      if (e.kind === 'bug') {
         if (this.verbose) process.stderr.write(`${this.mask(String(error.stack ?? error))}\n`)
         else process.stderr.write('This is a bug in ipam; run again with --verbose for details.\n')
       }
@@ -156,15 +157,15 @@ export function printable(text: string, max = 2000): string {
 export function toIpamError(error: unknown): IpamError {
   if (error instanceof IpamError) return error
   const err = error as Error & {oclif?: {exit?: number}; code?: string; name?: string}
-  if (err?.name === 'ExitPromptError') return new IpamError(Exit.INTERRUPTED, 'interrupted', 'interrupted: nothing was changed')
+  if (err?.name === 'ExitPromptError') return new IpamError('interrupted', 'interrupted', 'interrupted: nothing was changed')
   if (err?.oclif?.exit === 2 || err?.name === 'CLIParseError' || /^(Unexpected argument|Missing required|Expected|Nonexistent flag|Parsing)/.test(err?.message ?? '')) {
     // oclif puts the reason on the lines after "Parsing --flag": keep them, one line, without the help pointer.
     const lines = (err.message ?? 'invalid usage').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l) && !/^The following errors? occurred:?$/.test(l))
-    return new IpamError(Exit.USAGE, 'usage', lines.join(': ').replace(/^Error: /, '').replace(/:\s*:/g, ':'), {hint: 'see --help for usage'})
+    return new IpamError('usage', 'usage', lines.join(': ').replace(/^Error: /, '').replace(/:\s*:/g, ':'), {hint: 'see --help for usage'})
   }
   const mapped = mapDriverError(error)
   if (mapped instanceof IpamError) return mapped
-  return new IpamError(Exit.BUG, 'unexpected', `unexpected error: ${err?.message ?? String(error)}`, {cause: error})
+  return new IpamError('bug', 'unexpected', `unexpected error: ${err?.message ?? String(error)}`, {cause: error})
 }
 
 /** Commands that talk to a database: --db / --profile, one pool per process. */

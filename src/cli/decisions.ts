@@ -1,9 +1,9 @@
-import {Exit, type ExitCode} from './errors.js'
+import {Exit, exitCodeOf, type ExitCode} from './errors.js'
 import type {Decision} from '../requests/requests.js'
 
 /** Exit 0 only when every decision succeeded; otherwise the first failure's code. */
 export function decisionsExit(results: Decision[]): ExitCode {
   const failed = results.find((r) => !r.ok)
-  return failed ? ((failed.exit ?? Exit.BUG) as ExitCode) : Exit.OK
+  return failed ? exitCodeOf(failed.kind) : Exit.OK
 }
 

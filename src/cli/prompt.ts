@@ -1,4 +1,5 @@
-import {confirmationRequired, IpamError, Exit} from './errors.js'
+import {confirmationRequired, IpamError} from '../errors.js'
+import {Exit} from './errors.js'
 
 /** Loaded on first use: most runs (scripts, --json) never prompt. */
 const prompts = () => import('@inquirer/prompts')
@@ -12,7 +13,7 @@ export function isInteractive(): boolean {
 }
 
 export function declined(): IpamError {
-  return new IpamError(Exit.CONFIRM, 'declined', 'cancelled: nothing was changed')
+  return new IpamError('needs-confirmation', 'declined', 'cancelled: nothing was changed')
 }
 
 /** Translates inquirer's Ctrl-C into the documented exit 130. */
@@ -21,7 +22,7 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
     return await run()
   } catch (error) {
     if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
-      throw new IpamError(Exit.INTERRUPTED, 'interrupted', 'interrupted: nothing was changed')
+      throw new IpamError('interrupted', 'interrupted', 'interrupted: nothing was changed')
     }
     throw error
   }
@@ -46,7 +47,7 @@ export async function confirmByTyping(message: string, expected: string, opts: {
   const {input} = await prompts()
   const typed = await guard(() => input({message}, context()))
   if (typed.trim() !== expected) {
-    throw new IpamError(Exit.CONFIRM, 'declined', `"${typed.trim()}" does not match "${expected}": nothing was changed`)
+    throw new IpamError('needs-confirmation', 'declined', `"${typed.trim()}" does not match "${expected}": nothing was changed`)
   }
 }
 

@@ -1,4 +1,4 @@
-import {usage} from './errors.js'
+import {usage} from '../errors.js'
 
 /** Reads all of stdin (for --password-stdin); the trailing newline is not part of the secret. */
 export async function readStdinSecret(what: string): Promise<string> {

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import mysql, {type Pool, type PoolConnection, type PoolOptions} from 'mysql2/promise'
 
-import {databaseError, IpamError, usage} from '../cli/errors.js'
+import {databaseError, IpamError, usage} from '../errors.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from './profiles.js'
 import {type DbUrl, maskedUrl, parseDbUrl} from './url.js'
 
@@ -40,7 +40,7 @@ export async function resolveConnection(src: ConnectionSource): Promise<Resolved
     text = profile?.db
     source = `profile "${name}"`
     if (!text) {
-      throw new IpamError(2, 'no_database', 'no database configured', {
+      throw new IpamError('usage', 'no_database', 'no database configured', {
         hint: 'pass --db mysql://user@host:3306/ipam, set IPAM_DATABASE_URL, or run `ipam config set db <url>` (try `ipam sandbox start` for a throwaway one)',
       })
     }

@@ -1,7 +1,7 @@
 import {chmod, mkdir, open, readFile, rename, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {IpamError, Exit, notFound, usage} from '../cli/errors.js'
+import {IpamError, notFound, usage} from '../errors.js'
 import {maskedUrl, parseDbUrl} from './url.js'
 
 export const PROFILE_KEYS = ['db', 'smtp-url', 'mail-from'] as const
@@ -30,7 +30,7 @@ export async function readProfiles(file: string): Promise<ProfileFile> {
     throw error
   }
   if ((mode & 0o077) !== 0) {
-    throw new IpamError(Exit.USAGE, 'insecure_config', `refusing to read ${file}: it is readable by other users (mode ${(mode & 0o777).toString(8)}) and may hold passwords`, {
+    throw new IpamError('usage', 'insecure_config', `refusing to read ${file}: it is readable by other users (mode ${(mode & 0o777).toString(8)}) and may hold passwords`, {
       hint: `fix it with: chmod 600 ${file}`,
     })
   }

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {hostname} from 'node:os'
 import type {Pool} from 'mysql2/promise'
 
-import {databaseError, Exit, IpamError} from '../cli/errors.js'
+import {databaseError, IpamError} from '../errors.js'
 import {isRetryable} from './tx.js'
 
 /** Addresses are split into blocks of this many for the used-address summary (see `ipam_ip_block`). */
@@ -264,7 +264,7 @@ async function takeMigrationLease(pool: Pool, holder: string, opts: {waitMs?: nu
       told = true
     }
     if (Date.now() > deadline) {
-      throw new IpamError(Exit.CONFLICT, 'busy', 'another `ipam db migrate` has held the migration lease for too long', {hint: `it expires ${LEASE_SECONDS} s after it was taken; run the command again`})
+      throw new IpamError('conflict', 'busy', 'another `ipam db migrate` has held the migration lease for too long', {hint: `it expires ${LEASE_SECONDS} s after it was taken; run the command again`})
     }
     await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
   }

@@ -1,6 +1,6 @@
 import type {Pool, PoolConnection} from 'mysql2/promise'
 
-import {IpamError, Exit} from '../cli/errors.js'
+import {IpamError} from '../errors.js'
 
 /** A connection inside an open transaction. */
 export type Tx = PoolConnection
@@ -46,7 +46,7 @@ export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>,
       if (began) await conn.query('ROLLBACK').catch(() => undefined)
       if (!isRetryable(error)) throw error
       if (attempt >= attempts) {
-        throw new IpamError(Exit.CONFLICT, 'busy', `the database stayed busy: the change conflicted with others ${attempts} times and was not made`, {
+        throw new IpamError('conflict', 'busy', `the database stayed busy: the change conflicted with others ${attempts} times and was not made`, {
           hint: 'nothing was changed; retrying the command is safe',
           cause: error,
         })

@@ -1,4 +1,4 @@
-import {usage} from '../cli/errors.js'
+import {usage} from '../errors.js'
 
 export interface HostPort {
   host: string

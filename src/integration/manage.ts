@@ -2,7 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
 import {deleteAddressSpace} from '../admin/purge.js'
-import {notFound} from '../cli/errors.js'
+import {notFound} from '../errors.js'
 import {type Database, openDatabase} from '../db/connect.js'
 import {withTransaction} from '../db/tx.js'
 import {maskedUrl} from '../db/url.js'

@@ -1,4 +1,4 @@
-import {databaseError, IpamError} from '../cli/errors.js'
+import {databaseError, IpamError} from '../errors.js'
 import {type Database, openDatabase} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
 import {maskedUrl} from '../db/url.js'
@@ -22,7 +22,7 @@ export async function routeToMaster(platform: Database): Promise<Database | unde
     await requireMigrated(master.pool)
     return master
   } catch (error) {
-    if (error instanceof IpamError) throw new IpamError(error.exit, error.code, `this database is a platform of ${maskedUrl(url)}, and the master: ${error.message}`, {hint: error.hint})
+    if (error instanceof IpamError) throw new IpamError(error.kind, error.code, `this database is a platform of ${maskedUrl(url)}, and the master: ${error.message}`, {hint: error.hint})
     throw error
   }
 }

@@ -4,7 +4,7 @@ import {audit} from '../admin/audit.js'
 import {deleteAddressSpace} from '../admin/purge.js'
 import {writeBackup} from '../admin/backup.js'
 import {findUser, verifyPassword} from '../admin/users.js'
-import {conflict, databaseError, IpamError, Exit, usage} from '../cli/errors.js'
+import {conflict, databaseError, IpamError, usage} from '../errors.js'
 import type {Database} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
@@ -47,7 +47,7 @@ export async function refuseCnames(url: DbUrl, resolver: CnameResolver): Promise
 
 export async function preflight(platform: Database, master: Database, input: {email: string; password: string}): Promise<Preflight> {
   await requireMigrated(master.pool).catch((error) => {
-    if (error instanceof IpamError) throw new IpamError(error.exit, error.code, `on the master: ${error.message}`, {hint: error.hint})
+    if (error instanceof IpamError) throw new IpamError(error.kind, error.code, `on the master: ${error.message}`, {hint: error.hint})
     throw error
   })
   const platformId = await instanceId(platform.pool)
@@ -198,4 +198,4 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
   return {alreadyJoined: false, resumed: pre.resuming || pre.registered, moved, backup}
 }
 
-export {formatDbUrl, Exit}
+export {formatDbUrl}

@@ -1,4 +1,4 @@
-import {IpamError, usage} from '../cli/errors.js'
+import {IpamError, usage} from '../errors.js'
 import {quote} from '../text.js'
 
 export type Family = 4 | 6

@@ -2,7 +2,18 @@ import {timingSafeEqual} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {Pool} from 'mysql2/promise'
 
-import {IpamError} from '../cli/errors.js'
+import {type ErrorKind, IpamError} from '../errors.js'
+
+/** The one place an error kind becomes an HTTP status for request agents. */
+const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
+  bug: 500,
+  usage: 400,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+  'needs-confirmation': 400,
+  interrupted: 503,
+}
 import {isConnectionError} from '../db/connect.js'
 import {submitRequest} from './requests.js'
 
@@ -97,8 +108,9 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate
-      if (error.exit === 5) return refuse(503, 'the address database is not available; try again later')
-      return refuse(error.exit === 3 ? 404 : error.exit === 4 ? 409 : 400, error.message)
+      const status = HTTP_STATUS_OF_KIND[error.kind]
+      if (status === 503) return refuse(503, 'the address database is not available; try again later')
+      return refuse(status, error.message)
     }
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error

@@ -1,4 +1,4 @@
-import {usage} from '../cli/errors.js'
+import {usage} from '../errors.js'
 import type {Mailer} from './outbox.js'
 
 /** An SMTP mailer from IPAM_SMTP_URL / the profile's smtp-url; undefined when none is configured. */

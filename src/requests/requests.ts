@@ -2,7 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import {audit, osUser} from '../admin/audit.js'
 import {getSetting} from '../admin/settings.js'
-import {conflict, IpamError, notFound, usage} from '../cli/errors.js'
+import {conflict, type ErrorKind, IpamError, notFound, usage} from '../errors.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {type Family, formatAddress, parseAddress, parseRange} from '../net/ip.js'
 import {checkAssignType} from '../space/addresses.js'
@@ -210,10 +210,10 @@ export interface Decision {
   ip?: string
   message: string
   code?: string
-  exit?: number
+  kind?: ErrorKind
 }
 
-const failed = (id: number, e: IpamError): Decision => ({id, ok: false, status: null, message: e.message, code: e.code, exit: e.exit})
+const failed = (id: number, e: IpamError): Decision => ({id, ok: false, status: null, message: e.message, code: e.code, kind: e.kind})
 
 /** Request ids from the command line: each bad one is its own failed decision. */
 function parseIds(ids: string[]): {valid: number[]; invalid: Decision[]} {
@@ -222,7 +222,7 @@ function parseIds(ids: string[]): {valid: number[]; invalid: Decision[]} {
   for (const raw of ids) {
     if (isIdText(raw)) {
       if (!valid.includes(Number(raw))) valid.push(Number(raw))
-    } else invalid.push({id: Number.NaN, ok: false, status: null, message: `${quote(raw)} is not a request id`, code: 'usage', exit: 2})
+    } else invalid.push({id: Number.NaN, ok: false, status: null, message: `${quote(raw)} is not a request id`, code: 'usage', kind: 'usage'})
   }
   return {valid, invalid}
 }
@@ -352,6 +352,6 @@ export async function rejectMany(pool: Pool, ids: string[], reason: string | und
 /** One decision, as an error when it failed (triage, which decides one request at a time). */
 export async function decideOne(decide: () => Promise<Decision[]>): Promise<Decision> {
   const [d] = await decide()
-  if (!d.ok) throw new IpamError((d.exit ?? 1) as 1, d.code ?? 'failed', d.message)
+  if (!d.ok) throw new IpamError(d.kind ?? 'bug', d.code ?? 'failed', d.message)
   return d
 }

@@ -5,8 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import mysql from 'mysql2/promise'
 
-import {Exit, IpamError} from '../cli/errors.js'
-import {onInterrupt} from '../cli/interrupt.js'
+import {IpamError} from '../errors.js'
+import {onInterrupt} from '../interrupt.js'
 import {freePort, isAlive, startServer, stopServer} from './server.js'
 
 /**
@@ -41,7 +41,7 @@ const PROVIDERS = ['/usr/lib/galera/libgalera_smm.so', '/usr/lib/galera-4/libgal
 export function galeraProvider(): string {
   const found = PROVIDERS.find((p) => existsSync(p))
   if (!found) {
-    throw new IpamError(Exit.DATABASE, 'no_galera', 'the Galera provider (libgalera_smm.so) is not installed', {hint: 'install it, e.g. `sudo apt-get install galera-4 rsync` (Debian/Ubuntu)'})
+    throw new IpamError('unavailable', 'no_galera', 'the Galera provider (libgalera_smm.so) is not installed', {hint: 'install it, e.g. `sudo apt-get install galera-4 rsync` (Debian/Ubuntu)'})
   }
   return found
 }
@@ -49,7 +49,7 @@ export function galeraProvider(): string {
 function runAsUser(): string | undefined {
   if (process.getuid?.() !== 0) return undefined
   if (spawnSync('id', ['-u', 'mysql']).status !== 0) {
-    throw new IpamError(Exit.DATABASE, 'no_mysql_user', 'a cluster started as root runs its nodes as the `mysql` user, which does not exist', {hint: 'install mariadb-server (it creates the user), or start the cluster as an ordinary user'})
+    throw new IpamError('unavailable', 'no_mysql_user', 'a cluster started as root runs its nodes as the `mysql` user, which does not exist', {hint: 'install mariadb-server (it creates the user), or start the cluster as an ordinary user'})
   }
   return 'mysql'
 }
@@ -95,7 +95,7 @@ export async function waitSynced(port: number, size: number, timeoutMs = 120_000
     } catch (error) {
       last = (error as Error).message
     }
-    if (Date.now() > deadline) throw new IpamError(Exit.DATABASE, 'cluster_failed', `the cluster node on port ${port} did not reach Synced with ${size} members`, {hint: last})
+    if (Date.now() > deadline) throw new IpamError('unavailable', 'cluster_failed', `the cluster node on port ${port} did not reach Synced with ${size} members`, {hint: last})
     await sleep(200)
   }
 }
@@ -114,7 +114,7 @@ export async function readClusterState(dir: string): Promise<ClusterState | unde
 
 /** Starts a cluster of `size` nodes under `dir`; resolves when all are Synced. */
 export async function startCluster(opts: {dir: string; size: number}): Promise<ClusterState> {
-  if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > 9) throw new IpamError(Exit.USAGE, 'usage', 'a cluster has 1 to 9 nodes')
+  if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > 9) throw new IpamError('usage', 'usage', 'a cluster has 1 to 9 nodes')
   galeraProvider()
   const runAs = runAsUser()
   await mkdir(opts.dir, {recursive: true})
@@ -163,7 +163,7 @@ export async function startCluster(opts: {dir: string; size: number}): Promise<C
 export async function killNode(dir: string, index: number): Promise<void> {
   const state = await readClusterState(dir)
   const node = state?.nodes[index]
-  if (!node) throw new IpamError(Exit.NOT_FOUND, 'not_found', `no node ${index + 1} in the cluster at ${dir}`)
+  if (!node) throw new IpamError('not-found', 'not_found', `no node ${index + 1} in the cluster at ${dir}`)
   if (isAlive(node.pid)) process.kill(node.pid, 'SIGKILL')
   while (isAlive(node.pid)) await sleep(20)
 }
@@ -171,7 +171,7 @@ export async function killNode(dir: string, index: number): Promise<void> {
 /** Starts a stopped or killed node again; it rejoins the others and catches up. */
 export async function restartNode(dir: string, index: number): Promise<ClusterState> {
   const state = await readClusterState(dir)
-  if (!state) throw new IpamError(Exit.NOT_FOUND, 'not_found', `no cluster at ${dir}`)
+  if (!state) throw new IpamError('not-found', 'not_found', `no cluster at ${dir}`)
   const node = state.nodes[index]
   if (isAlive(node.pid)) return state
   const runAs = runAsUser()

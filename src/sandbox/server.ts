@@ -5,8 +5,8 @@ import {createServer} from 'node:net'
 import {delimiter, join} from 'node:path'
 import mysql from 'mysql2/promise'
 
-import {IpamError, Exit} from '../cli/errors.js'
-import {onInterrupt} from '../cli/interrupt.js'
+import {IpamError} from '../errors.js'
+import {onInterrupt} from '../interrupt.js'
 
 export interface ServerBinaries {
   flavor: 'mariadb' | 'mysql'
@@ -37,7 +37,7 @@ export function findServerBinaries(): ServerBinaries {
     if (/mariadb/i.test(version) && installDb) return {flavor: 'mariadb', server: mysqld, installDb}
     return {flavor: 'mysql', server: mysqld}
   }
-  throw new IpamError(Exit.DATABASE, 'no_server_binary', 'no MariaDB or MySQL server is installed on this machine (looked for mariadbd and mysqld)', {
+  throw new IpamError('unavailable', 'no_server_binary', 'no MariaDB or MySQL server is installed on this machine (looked for mariadbd and mysqld)', {
     hint: 'install one, e.g. `sudo apt-get install mariadb-server` (Debian/Ubuntu), `sudo dnf install mariadb-server`, or `brew install mariadb`',
   })
 }
@@ -86,7 +86,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 function runOrThrow(cmd: string, args: string[], what: string): void {
   const res = spawnSync(cmd, args, {encoding: 'utf8'})
   if (res.status !== 0) {
-    throw new IpamError(Exit.DATABASE, 'sandbox_failed', `${what} failed (${cmd} exited ${res.status ?? res.signal})`, {
+    throw new IpamError('unavailable', 'sandbox_failed', `${what} failed (${cmd} exited ${res.status ?? res.signal})`, {
       hint: (res.stderr || res.stdout || '').trim().split('\n').slice(-5).join('\n'),
     })
   }
@@ -156,7 +156,7 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
     } catch (error) {
       if (exited || Date.now() > deadline) {
         const log = await readFile(logFile, 'utf8').catch(() => '')
-        throw new IpamError(Exit.DATABASE, 'sandbox_failed', `the sandbox server did not start (${exited ? 'it exited' : 'timed out'})`, {
+        throw new IpamError('unavailable', 'sandbox_failed', `the sandbox server did not start (${exited ? 'it exited' : 'timed out'})`, {
           hint: log.trim().split('\n').slice(-8).join('\n'),
           cause: error,
         })

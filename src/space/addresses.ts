@@ -1,7 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
-import {conflict, notFound, usage} from '../cli/errors.js'
+import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
 import {type Address, type Family, formatAddr, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, quote} from '../text.js'

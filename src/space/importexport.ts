@@ -2,7 +2,7 @@ import {createReadStream} from 'node:fs'
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
-import {IpamError, notFound, usage} from '../cli/errors.js'
+import {IpamError, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, parseAddress, unusableReason, type Family} from '../net/ip.js'
 import {checkFields, listAddresses, type AddressView} from './addresses.js'

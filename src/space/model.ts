@@ -1,6 +1,6 @@
 import type {Pool} from 'mysql2/promise'
 
-import {notFound, usage} from '../cli/errors.js'
+import {notFound, usage} from '../errors.js'
 import type {Tx} from '../db/tx.js'
 import {type Cidr, type Family, formatAddress, formatCidr, parseCidr, usableCount} from '../net/ip.js'
 import {checkWord, quote} from '../text.js'

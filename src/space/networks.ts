@@ -1,7 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
-import {conflict, usage} from '../cli/errors.js'
+import {conflict, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'

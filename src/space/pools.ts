@@ -1,7 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
-import {conflict, usage} from '../cli/errors.js'
+import {conflict, usage} from '../errors.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {formatAddress, formatRange, rangeSize} from '../net/ip.js'
 import {checkText, checkWord} from '../text.js'

@@ -1,7 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
-import {conflict, notFound, usage} from '../cli/errors.js'
+import {conflict, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatRange, parseRange, rangeSize} from '../net/ip.js'
 import {countInSpans} from './counts.js'

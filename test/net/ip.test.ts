@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {IpamError} from '../../src/cli/errors.js'
+import {IpamError} from '../../src/errors.js'
 import {formatAddress, formatCidr, parseAddress, parseCidr, parseRange, unusableReason, usableBounds, usableCount} from '../../src/net/ip.js'
 
 function refusal(fn: () => unknown): IpamError {
@@ -30,8 +30,8 @@ describe('addresses', () => {
     expect(formatAddress(family as 4 | 6, value)).toBe(canonical)
   })
 
-  it.each(['1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.-1', '', ' ', 'abc', '1::2::3', '12345::', 'fe80::1%eth0', '1.2.3.4/24', ':::', '1:2:3:4:5:6:7:8:9', '::ffff:1.2.3.256'])('refuses %j with exit 2', (text) => {
-    expect(refusal(() => parseAddress(text)).exit).toBe(2)
+  it.each(['1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.-1', '', ' ', 'abc', '1::2::3', '12345::', 'fe80::1%eth0', '1.2.3.4/24', ':::', '1:2:3:4:5:6:7:8:9', '::ffff:1.2.3.256'])('refuses %j as a usage error', (text) => {
+    expect(refusal(() => parseAddress(text)).kind).toBe('usage')
   })
 
   it('refuses leading-zero IPv4 octets, suggesting the decimal reading', () => {
@@ -49,7 +49,7 @@ describe('CIDRs and ranges', () => {
   it('normalizes and refuses host bits, suggesting the network', () => {
     expect(formatCidr(parseCidr('2001:DB8::/32'))).toBe('2001:db8::/32')
     const e = refusal(() => parseCidr('192.0.2.77/24'))
-    expect(e.exit).toBe(2)
+    expect(e.kind).toBe('usage')
     expect(e.hint).toBe('did you mean 192.0.2.0/24?')
     expect(refusal(() => parseCidr('2001:db8::1/64')).hint).toBe('did you mean 2001:db8::/64?')
   })
@@ -70,7 +70,7 @@ describe('CIDRs and ranges', () => {
   })
 
   it('refuses prefixes out of range', () => {
-    for (const bad of ['10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/', '10.0.0.0/08', '::/129', '10.0.0.0']) expect(refusal(() => parseCidr(bad)).exit).toBe(2)
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/', '10.0.0.0/08', '::/129', '10.0.0.0']) expect(refusal(() => parseCidr(bad)).kind).toBe('usage')
   })
 
   it('says why an address is not usable', () => {
