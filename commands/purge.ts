@@ -8,6 +8,7 @@ import {writeBackup} from '../src/admin/backup.js'
 import {defaultBackupPath} from '../src/admin/paths.js'
 import {planPurge, purge} from '../src/admin/purge.js'
 import {confirmationRequired} from '../src/errors.js'
+import {plural} from '../src/text.js'
 
 export default class Purge extends DbCommand<typeof Purge> {
   static override summary = 'Delete every address, range, pool and network of this database, before it joins a master'
@@ -26,7 +27,7 @@ export default class Purge extends DbCommand<typeof Purge> {
     const db = await this.db()
     const name = db.url.database ?? ''
     const plan = await planPurge(db.pool)
-    this.note(`Purging ${name} deletes ${plan.addresses} address(es), ${plan.ranges} range(s), ${plan.pools} pool(s) and ${plan.networks} network(s).`)
+    this.note(`Purging ${name} deletes ${plural(plan.addresses, 'address', 'addresses')}, ${plural(plan.ranges, 'range')}, ${plural(plan.pools, 'pool')} and ${plural(plan.networks, 'network')}.`)
     let backupFile: string | null = null
     if (!this.flags['no-backup']) {
       backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, name)
@@ -35,7 +36,7 @@ export default class Purge extends DbCommand<typeof Purge> {
     }
     await confirmByTyping(`Type the database name (${name}) to delete its address space:`, name, {yes: this.flags.yes, what: 'purge'})
     const deleted = await purge(db.pool)
-    if (!this.json) this.out(`Purged ${name}: deleted ${deleted.addresses} address(es), ${deleted.ranges} range(s), ${deleted.pools} pool(s), ${deleted.networks} network(s).${backupFile ? ` Backup: ${backupFile}` : ''}`)
+    if (!this.json) this.out(`Purged ${name}: deleted ${plural(deleted.addresses, 'address', 'addresses')}, ${plural(deleted.ranges, 'range')}, ${plural(deleted.pools, 'pool')}, ${plural(deleted.networks, 'network')}.${backupFile ? ` Backup: ${backupFile}` : ''}`)
     return {database: name, deleted, backup: backupFile}
   }
 }

@@ -4,6 +4,7 @@ import {DbCommand} from '../src/cli/base.js'
 import {yesFlag} from '../src/cli/flags.js'
 import {confirmOrRefuse} from '../src/cli/prompt.js'
 import {addressSpaceCounts, restoreBackup, verifyBackup} from '../src/admin/backup.js'
+import {plural} from '../src/text.js'
 
 export default class Restore extends DbCommand<typeof Restore> {
   static override summary = 'Restore a backup (checksum and schema version checked first; one transaction)'
@@ -18,7 +19,7 @@ export default class Restore extends DbCommand<typeof Restore> {
     const existing = await addressSpaceCounts(db.pool)
     const holding = Object.values(existing).some((n) => n > 0)
     if (holding) {
-      this.note(`This database holds ${existing.ipnet} network(s), ${existing.ippool} pool(s), ${existing.ip} address(es), ${existing.ip_request} request(s) and ${existing.auth_user} user(s); restoring replaces them all.`)
+      this.note(`This database holds ${plural(existing.ipnet, 'network')}, ${plural(existing.ippool, 'pool')}, ${plural(existing.ip, 'address', 'addresses')}, ${plural(existing.ip_request, 'request')} and ${plural(existing.auth_user, 'user')}; restoring replaces them all.`)
       await confirmOrRefuse(`Replace them with the backup of ${header.createdAt} (${header.counts.ipnet} networks, ${header.counts.ip} addresses)?`, {yes: this.flags.yes, what: 'restoring over existing data'})
     }
     const spinner = this.spinner()

@@ -6,10 +6,19 @@ export function escapeControl(text: string, opts: {keepNewlines?: boolean} = {})
   return text.replace(control, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
-/** Shows a user's value in a message without letting it break the terminal. */
+/**
+ * Shows a user's value in a message, in double quotes, without letting it break
+ * the terminal: a backslash or quote typed by the user is escaped (`\\`, `\"`),
+ * a control character is escaped once (`\x1b`), so the two read differently.
+ */
 export function quote(value: string, max = 60): string {
-  const clean = escapeControl(value)
-  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean)
+  const cut = [...value].length > max ? `${[...value].slice(0, max).join('')}…` : value
+  return `"${escapeControl(cut.replace(/[\\"]/g, (ch) => `\\${ch}`))}"`
+}
+
+/** "1 address", "2 addresses": a count with its noun in the right number. */
+export function plural(count: number | bigint | string, one: string, many = `${one}s`): string {
+  return `${count} ${BigInt(count) === 1n ? one : many}`
 }
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/

@@ -6,6 +6,7 @@ import {openMaster} from '../../src/cli/master.js'
 import {findConflicts, transferPlan} from '../../src/integration/conflicts.js'
 import {requireMigrated} from '../../src/db/schema.js'
 import {maskedUrl} from '../../src/db/url.js'
+import {plural} from '../../src/text.js'
 
 export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck> {
   static override summary = 'Dry run of joining this platform to a master: conflicts and what would move'
@@ -22,7 +23,7 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
       const plan = await transferPlan(db.pool)
       const result = {master: maskedUrl(master.url), clean: conflicts.length === 0, conflicts, wouldMove: plan}
       if (!this.json) {
-        this.out(`Would move to ${result.master}: ${plan.networks} network(s), ${plan.pools} pool(s), ${plan.ranges} range(s), ${plan.pendingRequests} pending request(s), ${plan.addresses} address(es).`)
+        this.out(`Would move to ${result.master}: ${plural(plan.networks, 'network')}, ${plural(plan.pools, 'pool')}, ${plural(plan.ranges, 'range')}, ${plural(plan.pendingRequests, 'pending request')}, ${plural(plan.addresses, 'address', 'addresses')}.`)
         if (conflicts.length > 0) this.out(this.table(['Conflict', 'On this platform', 'On the master'], conflicts.map((c) => [c.kind, c.platform, c.master])))
         else this.out('No conflicts: `ipam integration setup` can join this platform to the master.')
       }
@@ -31,7 +32,7 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
           process.exitCode = 4
           return result
         }
-        throw conflict('conflicts', `${conflicts.length} conflict(s) between this platform and the master`, 'resolve them (rename pools, remove or renumber networks and ranges) and check again')
+        throw conflict('conflicts', `${plural(conflicts.length, 'conflict')} between this platform and the master`, 'resolve them (rename pools, remove or renumber networks and ranges) and check again')
       }
       return result
     } finally {

@@ -10,7 +10,7 @@ import {defaultBackupPath} from '../../src/admin/paths.js'
 import {systemCnameResolver} from '../../src/integration/dns.js'
 import {preflight, refuseCnames, runSetup} from '../../src/integration/setup.js'
 import {maskedUrl, parseDbUrl} from '../../src/db/url.js'
-import {checkEmail} from '../../src/text.js'
+import {checkEmail, plural} from '../../src/text.js'
 
 export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup> {
   static override summary = 'Join this platform to a master: copy its address space there, then delete it here'
@@ -45,10 +45,10 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
       }
       if (pre.conflicts.length > 0) {
         if (!this.json) this.note(this.table(['Conflict', 'On this platform', 'On the master'], pre.conflicts.map((c) => [c.kind, c.platform, c.master])))
-        throw conflict('conflicts', `${pre.conflicts.length} conflict(s) between this platform and the master; nothing was changed`, 'see `ipam integration check`', {conflicts: pre.conflicts})
+        throw conflict('conflicts', `${plural(pre.conflicts.length, 'conflict')} between this platform and the master; nothing was changed`, 'see `ipam integration check`', {conflicts: pre.conflicts})
       }
       const p = pre.plan
-      this.note(`${pre.resuming ? 'Resuming the join' : 'Joining'} ${db.url.database} to ${maskedUrl(master.url)}: ${p.networks} network(s), ${p.pools} pool(s), ${p.ranges} range(s), ${p.pendingRequests} pending request(s) and ${p.addresses} address(es) move to the master (addresses as ALLOCATED, without assigned-to names), then this database's address space is deleted; from then on its commands work on the master.`)
+      this.note(`${pre.resuming ? 'Resuming the join' : 'Joining'} ${db.url.database} to ${maskedUrl(master.url)}: ${plural(p.networks, 'network')}, ${plural(p.pools, 'pool')}, ${plural(p.ranges, 'range')}, ${plural(p.pendingRequests, 'pending request')} and ${plural(p.addresses, 'address', 'addresses')} move to the master (addresses as ALLOCATED, without assigned-to names), then this database's address space is deleted; from then on its commands work on the master.`)
       await confirmOrRefuse('Join this platform to the master?', {yes: this.flags.yes, what: 'integration setup'})
       const backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, db.url.database)
       const result = await runSetup(db, master, pre, {email, backupFile, onStep: (n, text) => this.note(`Step ${n}/4: ${text}`)})

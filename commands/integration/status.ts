@@ -1,5 +1,6 @@
 import {DbCommand} from '../../src/cli/base.js'
 import {integrationStatus} from '../../src/integration/manage.js'
+import {plural} from '../../src/text.js'
 
 export default class IntegrationStatus extends DbCommand<typeof IntegrationStatus> {
   static override summary = 'Say whether this database is standalone, a master (with its platforms) or a platform (of which master, reachable or not)'
@@ -11,7 +12,7 @@ export default class IntegrationStatus extends DbCommand<typeof IntegrationStatu
     if (!this.json) {
       if (s.role === 'standalone') this.out('Standalone: no master, no platforms.')
       else if (s.role === 'master') {
-        this.out(`Master of ${s.platforms.length} platform(s):`)
+        this.out(`Master of ${plural(s.platforms.length, 'platform')}:`)
         this.out(this.table(['Platform', 'Instance id', 'Joined (UTC)', 'By'], s.platforms.map((p) => [p.name, p.instanceId, p.joinedAt.slice(0, 19), p.joinedBy])))
       } else {
         this.out(this.fields([

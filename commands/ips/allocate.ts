@@ -2,10 +2,11 @@ import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
+import {plural} from '../../src/text.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   static override routeToMaster = true
-  static override summary = 'Allocate a given address, or the next free one(s) of a pool'
+  static override summary = 'Allocate a given address, or the next free ones of a pool'
   static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast and gateway addresses and addresses with a PENDING request. --count N is all or nothing.'
   static override examples = [
     '<%= config.bin %> ips allocate --pool office --assigned-to alice --assign-type USER',
@@ -31,7 +32,7 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)
       else for (const a of result.addresses) this.out(a.address)
-      this.note(`Allocated ${result.addresses.length} address(es)${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
+      this.note(`Allocated ${plural(result.addresses.length, 'address', 'addresses')}${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
     }
     return result
   }

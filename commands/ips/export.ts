@@ -7,6 +7,7 @@ import {partialFile} from '../../src/interrupt.js'
 import {streamJsonArray, write} from '../../src/cli/stream.js'
 import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
 import {STATUSES} from '../../src/space/addresses.js'
+import {plural} from '../../src/text.js'
 
 export default class IpsExport extends DbCommand<typeof IpsExport> {
   static override routeToMaster = true
@@ -49,6 +50,6 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
       await partial?.abort()
       throw error
     }
-    this.note(`Exported ${n} address(es)${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
+    this.note(`Exported ${plural(n, 'address', 'addresses')}${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }
 }

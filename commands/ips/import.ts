@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {importAddresses} from '../../src/space/importexport.js'
+import {plural} from '../../src/text.js'
 
 export default class IpsImport extends DbCommand<typeof IpsImport> {
   static override routeToMaster = true
@@ -19,7 +20,7 @@ export default class IpsImport extends DbCommand<typeof IpsImport> {
     if (!this.json) {
       for (const p of result.problems.slice(0, 20)) this.warnUser(`line ${p.line}: ${p.message}`)
       if (result.problems.length > 20) this.note(`… and ${result.skipped - 20} more skipped rows (see --json).`)
-      this.out(`Imported ${result.imported} address(es)${result.skipped > 0 ? `, skipped ${result.skipped}` : ''}.`)
+      this.out(`Imported ${plural(result.imported, 'address', 'addresses')}${result.skipped > 0 ? `, skipped ${result.skipped}` : ''}.`)
     }
     return result
   }

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
+import {plural} from '../../src/text.js'
 
 export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
   static override routeToMaster = true
@@ -17,11 +18,11 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
     const db = await this.db()
     const plan = await planNetworkRemoval(db.pool, this.args.network)
     if (plan.addresses > 0 || plan.ranges > 0) {
-      this.note(`Removing ${plan.network.cidr} also removes ${plan.ranges} range(s) and ${plan.addresses} address(es).`)
-      await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${plan.ranges} range(s) and ${plan.addresses} address(es)?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
+      this.note(`Removing ${plan.network.cidr} also removes ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}.`)
+      await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
     }
     const result = await removeNetwork(db.pool, plan.network.id, plan)
-    if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${result.ranges} range(s) and ${result.addresses} address(es).`)
+    if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${plural(result.ranges, 'range')} and ${plural(result.addresses, 'address', 'addresses')}.`)
     return result
   }
 }

@@ -1,6 +1,7 @@
 import {DbCommand} from '../../src/cli/base.js'
 import {conflict} from '../../src/errors.js'
 import {deliver} from '../../src/requests/outbox.js'
+import {plural} from '../../src/text.js'
 
 export default class NotifyRetry extends DbCommand<typeof NotifyRetry> {
   static override routeToMaster = true
@@ -13,7 +14,7 @@ export default class NotifyRetry extends DbCommand<typeof NotifyRetry> {
     if (!mailer) throw conflict('no_smtp', 'no SMTP server is configured', 'set IPAM_SMTP_URL (and IPAM_MAIL_FROM) or `ipam config set smtp-url smtp://host:25`')
     const report = await deliver(db.pool, mailer)
     if (!this.json) {
-      this.out(`Sent ${report.sent} notification(s)${report.failed.length > 0 ? `, ${report.failed.length} failed again` : ''}.`)
+      this.out(`Sent ${plural(report.sent, 'notification')}${report.failed.length > 0 ? `, ${report.failed.length} failed again` : ''}.`)
       for (const f of report.failed) this.warnUser(`#${f.id}: ${f.error}`)
     }
     if (report.failed.length > 0) process.exitCode = 4

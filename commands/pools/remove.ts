@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planPoolRemoval, removePool} from '../../src/space/pools.js'
+import {plural} from '../../src/text.js'
 
 export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
   static override routeToMaster = true
@@ -16,11 +17,11 @@ export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
     const db = await this.db()
     const plan = await planPoolRemoval(db.pool, this.args.pool)
     if (plan.addresses > 0 || plan.ranges > 0) {
-      this.note(`Removing pool ${plan.pool.name} also removes ${plan.ranges} range(s) and ${plan.addresses} address(es).`)
-      await confirmOrRefuse(`Remove pool ${plan.pool.name} with its ${plan.ranges} range(s) and ${plan.addresses} address(es)?`, {yes: this.flags.yes, what: `removing pool ${plan.pool.name}`})
+      this.note(`Removing pool ${plan.pool.name} also removes ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}.`)
+      await confirmOrRefuse(`Remove pool ${plan.pool.name} with its ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}?`, {yes: this.flags.yes, what: `removing pool ${plan.pool.name}`})
     }
     const result = await removePool(db.pool, plan.pool.id, plan)
-    if (!this.json) this.out(`Removed pool ${result.removed.name}, ${result.ranges} range(s) and ${result.addresses} address(es).`)
+    if (!this.json) this.out(`Removed pool ${result.removed.name}, ${plural(result.ranges, 'range')} and ${plural(result.addresses, 'address', 'addresses')}.`)
     return result
   }
 }

@@ -4,6 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planRangeRemoval, removeRange} from '../../src/space/ranges.js'
+import {plural} from '../../src/text.js'
 
 export default class RangesRemove extends DbCommand<typeof RangesRemove> {
   static override routeToMaster = true
@@ -16,11 +17,11 @@ export default class RangesRemove extends DbCommand<typeof RangesRemove> {
     const db = await this.db()
     const plan = await planRangeRemoval(db.pool, this.args.id)
     if (plan.addresses > 0) {
-      this.note(`Removing range ${plan.range.range} of pool ${plan.range.pool} also releases its ${plan.addresses} address(es).`)
-      await confirmOrRefuse(`Remove range ${plan.range.range} and release its ${plan.addresses} address(es)?`, {yes: this.flags.yes, what: `removing range ${plan.range.id}`})
+      this.note(`Removing range ${plan.range.range} of pool ${plan.range.pool} also releases its ${plural(plan.addresses, 'address', 'addresses')}.`)
+      await confirmOrRefuse(`Remove range ${plan.range.range} and release its ${plural(plan.addresses, 'address', 'addresses')}?`, {yes: this.flags.yes, what: `removing range ${plan.range.id}`})
     }
     const result = await removeRange(db.pool, this.args.id, plan)
-    if (!this.json) this.out(`Removed range ${result.removed.range} from pool ${result.removed.pool}${result.addresses > 0 ? ` and released ${result.addresses} address(es)` : ''}.`)
+    if (!this.json) this.out(`Removed range ${result.removed.range} from pool ${result.removed.pool}${result.addresses > 0 ? ` and released ${plural(result.addresses, 'address', 'addresses')}` : ''}.`)
     return result
   }
 }

@@ -68,7 +68,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
         const strip = r.networkId === null ? undefined : await neighbourhood(db.pool, r.networkId, a.family, a.value)
         if (strip) lines.push(`  Nearby       ${strip[0].first}  ${renderStrip(strip, r.ip, {ascii: !unicodeTerminal(), color: this.useColor})}`)
         if (conflicts.address) lines.push(c.red(`  Conflict     address already ${conflicts.address.status}${conflicts.address.assignedTo ? ` to ${conflicts.address.assignedTo}` : ''}`))
-        if (conflicts.otherRequests.length > 0) lines.push(c.yellow(`  Also wanted  by request(s) ${conflicts.otherRequests.map((o) => `#${o.id}`).join(', ')}`))
+        if (conflicts.otherRequests.length > 0) lines.push(c.yellow(`  Also wanted  by ${conflicts.otherRequests.length === 1 ? 'request' : 'requests'} ${conflicts.otherRequests.map((o) => `#${o.id}`).join(', ')}`))
         process.stderr.write(`${lines.join('\n')}\n`)
         const action = await guardPrompt(() => select({
           message: `Decide #${r.id}`,

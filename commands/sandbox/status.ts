@@ -2,9 +2,11 @@ import {join} from 'node:path'
 
 import {BaseCommand} from '../../src/cli/base.js'
 import {clusterSandboxStatus, sandboxStatus} from '../../src/sandbox/sandbox.js'
+import {globalsNotApplicable} from '../../src/cli/flags.js'
 
 export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override summary = 'Say whether the sandbox server (and the cluster sandbox) is running, and its URL'
+  static override description = globalsNotApplicable(['db', 'profile'], 'the sandbox runs a server of its own, under your data directory')
   static override examples = ['<%= config.bin %> sandbox status']
 
   public async run() {

@@ -2,9 +2,11 @@ import {join} from 'node:path'
 
 import {BaseCommand} from '../../src/cli/base.js'
 import {stopClusterSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {globalsNotApplicable} from '../../src/cli/flags.js'
 
 export default class SandboxStop extends BaseCommand<typeof SandboxStop> {
   static override summary = 'Stop the sandbox server (and the cluster sandbox, if any) and remove their data'
+  static override description = globalsNotApplicable(['db', 'profile'], 'the sandbox runs a server of its own, under your data directory')
   static override examples = ['<%= config.bin %> sandbox stop']
 
   public async run() {

@@ -3,6 +3,7 @@ import type {Pool} from 'mysql2/promise'
 import {conflict} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
+import {plural} from '../text.js'
 
 export interface PurgeCounts {
   addresses: number
@@ -20,7 +21,7 @@ async function counts(db: Pool | import('../db/tx.js').Tx): Promise<PurgeCounts>
 async function refuseOnMaster(db: Pool | import('../db/tx.js').Tx): Promise<void> {
   const [rows] = await db.query<any[]>('SELECT instance_id, name FROM ipam_platforms ORDER BY joined_at')
   if (rows.length > 0) {
-    throw conflict('master_with_platforms', `this database is a master with ${rows.length} platform(s) joined (${rows.map((r) => r.name).join(', ')}); purging it would delete their address space`, 'remove the platforms first (`ipam integration remove` on each)')
+    throw conflict('master_with_platforms', `this database is a master with ${plural(rows.length, 'platform')} joined (${rows.map((r) => r.name).join(', ')}); purging it would delete their address space`, 'remove the platforms first (`ipam integration remove` on each)')
   }
 }
 

@@ -11,8 +11,8 @@ import {routeToMaster} from '../integration/routing.js'
 import {IpamError} from '../errors.js'
 import {Exit, exitCodeOf} from './errors.js'
 import {installInterruptHandler} from '../interrupt.js'
-import {escapeControl} from '../text.js'
-import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
+import {escapeControl, plural} from '../text.js'
+import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn, unicodeTerminal} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -73,6 +73,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, json: this.json})
   }
 
+  /** ASCII drawing (bars, maps, table borders): --ascii where a command has it, or a terminal without UTF-8. */
+  protected get ascii(): boolean {
+    return Boolean((this.flags as {ascii?: boolean})?.ascii) || !unicodeTerminal()
+  }
+
   protected get c(): ChalkInstance {
     return makeChalk(this.useColor)
   }
@@ -96,7 +101,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected table(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][]): string {
-    return renderTable(columns, rows, this.useColor)
+    return renderTable(columns, rows, this.useColor, {ascii: this.ascii})
   }
 
   protected fields(fields: [string, string | number | null | undefined][]): string {
@@ -123,7 +128,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
-    const e = toIpamError(error)
+    let e = toIpamError(error)
+    // `ipam sandbox status --db …`: say why this command has no such flag, as its --help does.
+    const given = /^Nonexistent flags?: (--[\w-]+)/.exec(e.message)?.[1]
+    const why = /The global flags? [^:]* do(?:es)? not apply: [^.]+\./.exec(this.ctor.description ?? '')?.[0]
+    if (given && why?.includes(given)) e = new IpamError('usage', e.code, e.message, {hint: why})
     process.exitCode = exitCodeOf(e.kind)
     const message = printable(this.mask(e.message))
     if (this.jsonEnabled()) {
@@ -263,7 +272,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     const report = await deliver(db.pool, mailer, {ids})
     if (report.waiting > 0 && !this.waitingNoted) {
       this.waitingNoted = true
-      this.note(`${report.waiting} notification(s) wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
+      this.note(`${plural(report.waiting, 'notification')} wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
     }
     for (const f of report.failed) this.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
     return report

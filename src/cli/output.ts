@@ -29,8 +29,15 @@ export interface TableColumn {
   align?: 'left' | 'right' | 'center'
 }
 
+/** Table borders drawn with ASCII only, for --ascii and terminals without UTF-8. */
+const ASCII_BORDERS = {
+  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
+  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
+  left: '|', 'left-mid': '+', mid: '-', 'mid-mid': '+', right: '|', 'right-mid': '+', middle: '|',
+}
+
 /** One table style for the whole tool. */
-export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean): string {
+export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean, opts: {ascii?: boolean} = {}): string {
   const cols = columns.map((c) => (typeof c === 'string' ? {header: c} : c))
   const c = makeChalk(color)
   const table = new Table({
@@ -38,6 +45,7 @@ export function renderTable(columns: (string | TableColumn)[], rows: (string | n
     colAligns: cols.map((col) => col.align ?? 'left'),
     style: {head: [], border: [], compact: true},
     wordWrap: false,
+    ...(opts.ascii ? {chars: ASCII_BORDERS} : {}),
   })
   for (const row of rows) table.push(row.map((v) => (v === null || v === undefined ? '' : String(v))))
   return table.toString()

@@ -84,12 +84,20 @@ export function mapDriverError(error: unknown, url?: DbUrl): unknown {
     case 'ER_BAD_DB_ERROR': {
       return databaseError('no_such_database', `the database ${url?.database ?? ''} does not exist on ${where}`, 'create it with `ipam db migrate`', error)
     }
+    case 'ER_NO_DB_ERROR': {
+      return url ? noDatabaseName(url) : usage('the database URL names no database', 'add /DBNAME to the URL, e.g. mysql://user@host:3306/ipam')
+    }
     case 'ER_NO_SUCH_TABLE': {
       return databaseError('not_migrated', 'the database schema is not migrated', 'run `ipam db migrate`', error)
     }
     default:
       return error
   }
+}
+
+/** `mysql://root@127.0.0.1:3306` names a server, not a database: a usage error with the fix. */
+function noDatabaseName(url: DbUrl): IpamError {
+  return usage(`the database URL ${maskedUrl(url)} names no database: add /DBNAME to it`, `e.g. ${maskedUrl({...url, database: 'ipam'})}`)
 }
 
 export interface Database {
@@ -146,6 +154,7 @@ async function galeraStatus(conn: PoolConnection): Promise<{name: string; ready:
  * in order; the first that accepts a connection serves the whole command.
  */
 export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; sessionSetup?: (c: PoolConnection) => Promise<void>} = {}): Promise<Database> {
+  if ((opts.withDatabase ?? true) && !url.database) throw noDatabaseName(url)
   const targets = url.socket ? [undefined] : url.hosts
   let lastError: unknown
   for (const host of targets) {

@@ -12,6 +12,7 @@ import {type DbUrl, formatDbUrl, maskedUrl} from '../db/url.js'
 import {type Conflict, findConflicts, transferPlan, type TransferPlan} from './conflicts.js'
 import {type CnameResolver, cnameHosts} from './dns.js'
 import {instanceId, platformsOf, readIntegration} from './state.js'
+import {plural} from '../text.js'
 
 export const SETUP_STEPS = [
   'record on the platform that setup has begun',
@@ -63,7 +64,7 @@ export async function preflight(platform: Database, master: Database, input: {em
   if (await readIntegration(master.pool)) throw conflict('master_is_platform', 'the master is itself a platform of another master', 'join the platform to that master instead')
   const ownPlatforms = await platformsOf(platform.pool)
   if (ownPlatforms.length > 0) {
-    throw conflict('platform_is_master', `this database is a master with ${ownPlatforms.length} platform(s) joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
+    throw conflict('platform_is_master', `this database is a master with ${plural(ownPlatforms.length, 'platform')} joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
   }
   const admin = await findUser(master.pool, input.email)
   if (!admin || !admin.admin) throw databaseError('not_admin', `${input.email} is not a user with the @admin role on the master`, 'ask a master admin to run `ipam users promote` for you')
@@ -96,7 +97,7 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   // Serialize with range and network changes on the master, then look again.
   await tx.query("UPDATE ipam_locks SET version = version + 1 WHERE name IN ('ranges', 'networks')")
   const again = await findConflicts(platform, tx)
-  if (again.length > 0) throw conflict('conflicts', `the master changed: ${again.length} conflict(s) now`, 'run `ipam integration check` to see them', {conflicts: again})
+  if (again.length > 0) throw conflict('conflicts', `the master changed: ${plural(again.length, 'conflict')} now`, 'run `ipam integration check` to see them', {conflicts: again})
   const netMap = new Map<string, number>()
   const [nets] = await platform.query<any[]>('SELECT id, family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations, created_at FROM ipnet ORDER BY id')
   for (const n of nets) {

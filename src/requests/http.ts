@@ -104,7 +104,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   const fields = parseFields(String(req.headers['content-type'] ?? ''), await readBody(req))
   if (!fields.ip) return refuse(400, 'ip is required')
   try {
-    await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description})
+    await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description}, {fieldNames: {ipRange: 'ipRange'}})
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate

@@ -68,15 +68,20 @@ export function toRequestView(r: any): RequestView {
 
 const REQUEST_COLUMNS = 'id, family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, status, reason, decided_by, decided_at, requested_at'
 
+/** How messages name the fields: the CLI's flag names by default; the HTTP intake passes the agent's (`ipRange`). */
+export interface FieldNames {
+  ipRange?: string
+}
+
 /** Checks every field a request agent or script may send; the first bad one is named. */
-export function checkSubmission(input: SubmitInput) {
+export function checkSubmission(input: SubmitInput, names: FieldNames = {}) {
   if (input.ip === undefined || input.ip.trim() === '') throw usage('ip is required', 'e.g. --ip 192.0.2.10')
   const a = parseAddress(input.ip, 'ip')
   const email = input.email === undefined || input.email === '' ? null : checkEmail(input.email, 'email')
   let ipRange: string | null = null
   if (input.ipRange !== undefined && input.ipRange !== '') {
-    checkText('ip-range', input.ipRange, 100)
-    parseRange(input.ipRange, 'ip-range')
+    checkText(names.ipRange ?? 'ip-range', input.ipRange, 100)
+    parseRange(input.ipRange, names.ipRange ?? 'ip-range')
     ipRange = input.ipRange.trim()
   }
   const region = input.region === undefined || input.region === '' ? null : checkWord('region', input.region, 100)!
@@ -90,8 +95,8 @@ export function checkSubmission(input: SubmitInput) {
  * The unique key on (family, pending address, network) lets only one PENDING
  * request per address and network exist, whatever the interleaving.
  */
-export async function submitRequest(pool: Pool, input: SubmitInput, opts: {requestedBy?: string} = {}): Promise<RequestView> {
-  const s = checkSubmission(input)
+export async function submitRequest(pool: Pool, input: SubmitInput, opts: {requestedBy?: string; fieldNames?: FieldNames} = {}): Promise<RequestView> {
+  const s = checkSubmission(input, opts.fieldNames)
   return withTransaction(pool, async (tx) => {
     const net = await networkContaining(tx, s.a.family, s.a.value)
     if (!net) throw notFound(`no network contains ${formatAddress(s.a.family, s.a.value)}`, 'requests are for addresses of known networks (`ipam networks list`)')
@@ -159,9 +164,10 @@ export async function listRequests(pool: Pool, filter: RequestFilter = {}): Prom
     params.push(status)
   }
   if (filter.network) {
+    // The network and the networks nested in it: every request for an address inside it.
     const net = await findNetwork(pool, filter.network)
-    where.push('ipnet_id = ?')
-    params.push(net.id)
+    where.push('family = ? AND addr BETWEEN ? AND ?')
+    params.push(net.family, net.network, net.broadcast)
   }
   if (filter.region) {
     where.push('region = ?')

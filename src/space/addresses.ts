@@ -5,6 +5,7 @@ import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
 import {type Address, type Family, formatAddr, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, quote} from '../text.js'
+import {NetworkIndex} from './netindex.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
 
@@ -290,6 +291,12 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
   if (limit) params.push(Math.floor(filter.limit!))
   const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.created_at, ip.updated_at
     FROM ip ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
+  // Each row names its most specific network, as `ips show` does, from one read of the networks.
+  const networks = await NetworkIndex.load(pool)
   const stream = (pool as any).pool.query(sql, params).stream({highWaterMark: 500})
-  for await (const row of stream) yield toView(row)
+  for await (const row of stream) {
+    const view = toView(row)
+    view.network = networks.find(view.family, BigInt(row.addr))?.cidr ?? null
+    yield view
+  }
 }

@@ -5,6 +5,7 @@ import {audit} from '../admin/audit.js'
 import {IpamError, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, parseAddress, unusableReason, type Family} from '../net/ip.js'
+import {quote} from '../text.js'
 import {checkFields, listAddresses, type AddressView} from './addresses.js'
 import {csvField, readCsv} from './csv.js'
 import {NetworkIndex} from './netindex.js'
@@ -24,6 +25,37 @@ export interface ImportResult {
 }
 
 class RowError extends Error {}
+
+const columnName = (field: string) => field.trim().toLowerCase().replace(/[\s-]+/g, '_')
+
+/**
+ * The columns a CSV's first line names, when it is a header: a line holding a
+ * column name and no address. Any order and any subset that includes
+ * `address`; an unknown or repeated name is refused, naming it. Not a header:
+ * undefined (the line is data in the documented column order).
+ */
+export function csvHeaderColumns(fields: string[], line = 1): string[] | undefined {
+  const names = fields.map(columnName)
+  const known = CSV_COLUMNS as readonly string[]
+  if (!names.some((n) => known.includes(n))) return undefined
+  if (fields.some((f) => isAddress(f))) return undefined
+  const hint = `a header names some of ${CSV_COLUMNS.join(',')} in any order, address among them`
+  const unknown = fields.filter((_f, i) => !known.includes(names[i]))
+  if (unknown.length > 0) throw usage(`line ${line}: unknown ${unknown.length === 1 ? 'column' : 'columns'} ${unknown.map((u) => quote(u)).join(', ')} in the header`, hint)
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i)
+  if (repeated.length > 0) throw usage(`line ${line}: the header names ${[...new Set(repeated)].map((r) => quote(r)).join(', ')} more than once`, hint)
+  if (!names.includes('address')) throw usage(`line ${line}: the header has no address column`, hint)
+  return names
+}
+
+function isAddress(text: string): boolean {
+  try {
+    parseAddress(text)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * Imports a CSV of addresses in one transaction: every row is checked (address,
@@ -118,10 +150,9 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
       for await (const rec of records) {
         if (first) {
           first = false
-          if (rec.fields[0]?.trim().toLowerCase() === 'address') {
-            columns = rec.fields.map((f) => f.trim().toLowerCase())
-            const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c))
-            if (unknown.length > 0) throw usage(`line ${rec.line}: unknown column(s) ${unknown.join(', ')}`, `columns: ${CSV_COLUMNS.join(',')}`)
+          const header = csvHeaderColumns(rec.fields, rec.line)
+          if (header) {
+            columns = header
             continue
           }
         }

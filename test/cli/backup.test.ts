@@ -150,7 +150,7 @@ describe('purge', () => {
   it('shows the counts, writes the backup first, and deletes nothing when the wrong name is typed', async () => {
     const before = await counts(db)
     const session = runPty(['purge', '--backup', join(home, 'wrong.gz')], {env: {IPAM_DATABASE_URL: db.url}, home})
-    await session.expect('deletes 3 address(es), 1 range(s), 1 pool(s) and 1 network(s)')
+    await session.expect('deletes 3 addresses, 1 range, 1 pool and 1 network')
     await session.expect(`Backup written to ${join(home, 'wrong.gz')}`)
     await session.expect('Type the database name')
     session.write('production\r')

@@ -218,14 +218,14 @@ describe('pools, ranges and addresses', () => {
     expect(await snapshot(db)).toEqual(before)
 
     const session = runPty(['ranges', 'remove', String(ranges[0].id)], {env: {IPAM_DATABASE_URL: db.url}, home})
-    await session.expect('release its 1 address(es)?')
+    await session.expect('release its 1 address?')
     session.write('n\r')
     await session.expect('nothing was changed')
     expect((await session.exited()).code).toBe(6)
     expect(await snapshot(db)).toEqual(before)
 
     const yes = runPty(['ranges', 'remove', String(ranges[0].id)], {env: {IPAM_DATABASE_URL: db.url}, home})
-    await yes.expect('release its 1 address(es)?')
+    await yes.expect('release its 1 address?')
     yes.write('y\r')
     await yes.expect('Removed range')
     expect((await yes.exited()).code).toBe(0)
@@ -237,7 +237,7 @@ describe('pools, ranges and addresses', () => {
     expect(pool.json()).toMatchObject({addresses: 0, ranges: 0})
     const net = await run(['networks', 'remove', '198.51.100.0/24', '--yes'])
     expect(net.code).toBe(0)
-    expect(net.stdout).toContain('1 address(es)')
+    expect(net.stdout).toContain('1 address.')
     await expectSummaryConsistent(db)
   })
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {openDatabase} from '../../src/db/connect.js'
 import {maskedUrl, maskSecretsInText, parseDbUrl} from '../../src/db/url.js'
 
 describe('database URLs', () => {
@@ -34,6 +35,16 @@ describe('database URLs', () => {
       }
       expect(message).not.toBe('')
       expect(message).not.toContain('pw@')
+    }
+  })
+
+  it('refuses a URL without a database name as a usage error saying to add /DBNAME, before connecting', async () => {
+    for (const text of ['mysql://root@127.0.0.1:9', 'mysql://root:pw@127.0.0.1:9/']) {
+      const refusal = await openDatabase(parseDbUrl(text)).catch((error) => error)
+      expect(refusal).toMatchObject({kind: 'usage'})
+      expect(refusal.message).toContain('add /DBNAME')
+      expect(refusal.message).not.toContain('pw')
+      expect(refusal.hint).toBe(text.includes('pw') ? 'e.g. mysql://root:****@127.0.0.1:9/ipam' : 'e.g. mysql://root@127.0.0.1:9/ipam')
     }
   })
 })
