@@ -86,7 +86,9 @@ describe('IP requests', () => {
     const newest = (await run(['requests', 'list', '--sort', 'newest', '--json'])).json().map((r: any) => r.ip)
     expect(newest).toEqual(['2001:db8:5::10', '192.0.2.20', '192.0.2.200'])
     expect((await run(['requests', 'list', '--region', 'us-east', '--json'])).json()).toHaveLength(1)
-    expect((await run(['requests', 'list', '--network', '192.0.2.0/24', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.20'])
+    // A network's requests include those filed in the networks nested in it.
+    expect((await run(['requests', 'list', '--network', '192.0.2.0/24', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200', '192.0.2.20'])
+    expect((await run(['requests', 'list', '--network', '192.0.2.128/25', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200'])
     const bad = await run(['requests', 'list', '--status', 'MAYBE'])
     expect(bad.code).toBe(2)
   })
