@@ -15,7 +15,7 @@ export default class NetworksFree extends DbCommand<typeof NetworksFree> {
   static override args = {network: Args.string({required: true, description: 'network id or CIDR'})}
   static override flags = {
     prefix: Flags.integer({description: 'also count the free blocks of this length and show the first few'}),
-    first: Flags.integer({description: 'with --prefix: how many of the free blocks to show', default: 10, dependsOn: ['prefix']}),
+    first: Flags.integer({description: 'with --prefix: how many of the free blocks to show (default 10)', dependsOn: ['prefix']}),
   }
 
   public async run() {
