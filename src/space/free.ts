@@ -20,18 +20,20 @@ const SPAN_COLUMNS = 'network, broadcast'
  * disjoint, so one cursor suffices: a row that ends before the cursor is
  * nested in one already passed.
  *
- * With `skipRuns`, a stretch without gaps is crossed by the server instead of
- * row by row: the first child from the cursor on whose end is not followed by
- * another child's start marks where the run of adjacent children ends (every
- * child before it has a successor, so the stretch up to it is covered), and the
- * outermost network holding that point is where the walk resumes. That is what
- * finding the next free block needs; listing every gap reads rows in bulk.
+ * With `skipRuns` (finding the next free block), a batch without a gap is
+ * followed by one probe of the edge points kept by triggers
+ * (`ipam_ipnet_point`): the lowest point from the cursor on where networks end
+ * and none starts. Everything from the cursor to just before that point is
+ * covered (the first uncovered address after a covered one is such a point),
+ * so a run of 60,000 adjacent children costs one index probe, not 60,000 rows.
+ * The point itself may still lie inside a larger child; the walk resumes after
+ * the outermost child holding it, or at the point, a gap, when none does.
  */
 export async function* gapsOf(db: Queryable, parent: NetworkRow, opts: {skipRuns?: boolean} = {}): AsyncGenerator<Gap> {
   const {family, id} = parent
   const end = parent.broadcast
   let cursor = parent.network
-  let batch = opts.skipRuns ? 32 : 1000
+  let batch = opts.skipRuns ? 8 : 1000
   const children = (from: bigint, limit: number) =>
     db.query<any[]>(`SELECT ${SPAN_COLUMNS} FROM ipnet WHERE family = ? AND network >= ? AND network <= ? AND broadcast <= ? AND id <> ? ORDER BY network LIMIT ?`, [family, from, end, end, id, limit])
   while (cursor <= end) {
@@ -56,34 +58,28 @@ export async function* gapsOf(db: Queryable, parent: NetworkRow, opts: {skipRuns
       continue
     }
     if (found || cursor > end) continue
-    // A full batch without a gap: the children may run on, adjacent, for a long way.
-    const [[next]] = await children(cursor, 1)
-    if (!next) {
-      yield {start: cursor, end}
-      return
+    // The cursor is just after a child here, so it is itself such a point when nothing covers it.
+    const [points] = await db.query<any[]>('SELECT open_point FROM ipam_ipnet_point WHERE family = ? AND open_point >= ? AND open_point <= ? ORDER BY open_point LIMIT 1', [family, cursor, end + 1n])
+    if (points.length === 0) return
+    const point = BigInt(points[0].open_point)
+    if (point === cursor || point > end) {
+      if (point > end) return
+      continue
     }
-    if (BigInt(next.network) > cursor) continue
-    const [[runEnd]] = await db.query<any[]>(
-      `SELECT c.network FROM ipnet c
-       WHERE c.family = ? AND c.network >= ? AND c.network <= ? AND c.broadcast <= ? AND c.id <> ?
-         AND NOT EXISTS (SELECT 1 FROM ipnet d WHERE d.family = c.family AND d.network = c.broadcast + 1 AND d.broadcast <= ?)
-       ORDER BY c.network LIMIT 1`,
-      [family, cursor, end, end, id, end],
-    )
-    const point = BigInt(runEnd.network)
-    cursor = (await outermostHolding(db, parent, point)) + 1n
+    const holder = await outermostHolding(db, parent, point)
+    cursor = holder === null ? point : holder + 1n
   }
 }
 
-/** The last address of the outermost network inside `parent` that holds `point` (there is one: the caller found a child starting there). */
-async function outermostHolding(db: Queryable, parent: NetworkRow, point: bigint): Promise<bigint> {
-  const starts: bigint[] = []
-  for (let p = parent.prefix + 1; p <= BITS[parent.family]; p++) starts.push(point & mask(parent.family, p))
+/** The last address of the outermost network inside `parent` that holds `point`, if any: its candidates are the point's own prefixes. */
+async function outermostHolding(db: Queryable, parent: NetworkRow, point: bigint): Promise<bigint | null> {
+  const starts = new Set<bigint>()
+  for (let p = parent.prefix + 1; p <= BITS[parent.family]; p++) starts.add(point & mask(parent.family, p))
   const [rows] = await db.query<any[]>(
     'SELECT MAX(broadcast) AS last FROM ipnet WHERE family = ? AND network IN (?) AND broadcast >= ? AND broadcast <= ? AND id <> ?',
-    [parent.family, [...new Set(starts)], point, parent.broadcast, parent.id],
+    [parent.family, [...starts], point, parent.broadcast, parent.id],
   )
-  return BigInt(rows[0].last)
+  return rows[0].last === null ? null : BigInt(rows[0].last)
 }
 
 /** How many aligned blocks of length `prefix` fit in a gap, and the first of them. */

@@ -197,6 +197,29 @@ describe('carving the next free subnet', () => {
   })
 })
 
+describe('the edge points kept by triggers', () => {
+  const recomputed = () => tdb.sql(`SELECT family, point, SUM(s) AS starts, SUM(e) AS ends FROM (
+      SELECT family, network AS point, 1 AS s, 0 AS e FROM ipnet UNION ALL SELECT family, broadcast + 1, 0, 1 FROM ipnet) x
+    GROUP BY family, point ORDER BY family, point`).then(asText)
+  const kept = () => tdb.sql('SELECT family, point, starts, ends FROM ipam_ipnet_point WHERE starts > 0 OR ends > 0 ORDER BY family, point').then(asText)
+  const asText = (rows: any[]) => rows.map((r) => `${r.family} ${r.point} ${r.starts} ${r.ends}`)
+
+  it('stay true through carving, hand-written INSERT, UPDATE and DELETE, and carving still finds the lowest block', async () => {
+    await addNetwork(db.pool, {cidr: '10.40.0.0/16'})
+    await carve('10.40.0.0/16', 24, {count: 20})
+    await tdb.sql("INSERT INTO ipnet (family, network, broadcast, prefix, cidr, locations) VALUES (4, 170393600 + 25 * 256, 170393600 + 25 * 256 + 255, 24, '10.40.25.0/24', '[]')")
+    await tdb.sql("DELETE FROM ipnet WHERE cidr IN ('10.40.3.0/24', '10.40.7.0/24')")
+    await tdb.sql("UPDATE ipnet SET network = network + 256 * 20, broadcast = broadcast + 256 * 20, cidr = '10.40.24.0/24' WHERE cidr = '10.40.4.0/24'")
+    expect(await kept()).toEqual(await recomputed())
+    const expected = await bruteForce('10.40.0.0/16', 24, 4)
+    expect(expected).toEqual(['10.40.3.0/24', '10.40.4.0/24', '10.40.7.0/24', '10.40.20.0/24'])
+    expect(await carve('10.40.0.0/16', 24, {count: 4})).toEqual(expected)
+    expect(await carve('10.40.0.0/16', 24, {count: 4})).toEqual(['10.40.21.0/24', '10.40.22.0/24', '10.40.23.0/24', '10.40.26.0/24'])
+    await tdb.sql('DELETE FROM ipnet WHERE cidr LIKE ?', ['10.40.%'])
+    expect(await kept()).toEqual(await recomputed())
+  })
+})
+
 describe('free space', () => {
   it('lists what no child covers as the minimal sorted CIDR list, and counts blocks of a length', async () => {
     await addNetwork(db.pool, {cidr: '10.30.0.0/16'})
