@@ -17,7 +17,7 @@ export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
     '<%= config.bin %> networks add --from 10.0.0.0/8 --prefix 24 --name rack-12 --gateway-offset 1',
     '<%= config.bin %> networks add --from 2001:db8::/48 --prefix 64 --count 4 --json',
   ]
-  static override args = {cidr: Args.string({required: false, description: 'the network, e.g. 192.0.2.0/24 (or --from and --prefix)'})}
+  static override args = {cidr: Args.string({required: false, ignoreStdin: true, description: 'the network, e.g. 192.0.2.0/24 (or --from and --prefix)'})}
   static override flags = {
     from: Flags.string({description: 'carve out of this parent network (id or CIDR)', dependsOn: ['prefix']}),
     prefix: Flags.integer({description: 'prefix length of the network(s) to carve, e.g. 24 or 64', dependsOn: ['from']}),

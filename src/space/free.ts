@@ -1,4 +1,3 @@
-import {excludeCidr} from 'cidr-tools'
 import type {Pool} from 'mysql2/promise'
 
 import {usage} from '../errors.js'
@@ -102,6 +101,8 @@ async function childCidrs(db: Queryable, parent: NetworkRow): Promise<string[]> 
 async function freeCidrs(db: Queryable, parent: NetworkRow): Promise<string[]> {
   const children = await childCidrs(db, parent)
   if (children.length === 0) return [parent.cidr]
+  // Loaded here, not at start-up: carving and `networks show` of a leaf do not need it.
+  const {excludeCidr} = await import('cidr-tools')
   return excludeCidr(parent.cidr, children).map((c) => formatCidr(parseCidr(c)))
 }
 

@@ -39,6 +39,9 @@ describe('networks add --from', () => {
     const j = (await ok(['networks', 'add', '--from', '10.0.0.0/16', '--prefix', '23', '--vlan', '30', '--location', 'paris', '--note', 'carved', '--json'])).json()
     expect(j).toHaveLength(1)
     expect(j[0]).toMatchObject({cidr: '10.0.2.0/23', vlan: 30, locations: ['paris'], note: 'carved', gateway: null})
+    // Piped input (a `while read` loop around the command) is not taken for the CIDR argument.
+    const piped = await run(['networks', 'add', '--from', '10.0.0.0/16', '--prefix', '24'], {input: '10.9.9.0/24\nmore\n'})
+    expect([piped.code, piped.stdout], piped.stderr).toEqual([0, '10.0.4.0/24\n'])
     const shown = (await ok(['networks', 'show', '10.0.1.0/24', '--json'])).json()
     expect([shown.name, shown.gateway]).toEqual(['rack', '10.0.1.1'])
   })
