@@ -2,6 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Database, openDatabase} from '../../src/db/connect.js'
 import {parseDbUrl} from '../../src/db/url.js'
+import {migrate} from '../../src/db/schema.js'
 import {IpamError} from '../../src/errors.js'
 import {BITS, cidrOf, type Family, formatCidr, parseCidr} from '../../src/net/ip.js'
 import {carveNetworks, findFreeBlocks} from '../../src/space/carve.js'
@@ -217,6 +218,33 @@ describe('the edge points kept by triggers', () => {
     expect(await carve('10.40.0.0/16', 24, {count: 4})).toEqual(['10.40.21.0/24', '10.40.22.0/24', '10.40.23.0/24', '10.40.26.0/24'])
     await tdb.sql('DELETE FROM ipnet WHERE cidr LIKE ?', ['10.40.%'])
     expect(await kept()).toEqual(await recomputed())
+  })
+})
+
+describe('migrating a database that already holds networks', () => {
+  it('fills the edge points from the networks there, and carving uses them', async () => {
+    const old = await freshDatabase('subnets_upgrade')
+    try {
+      // A version-1 database: no edge points, no triggers on ipnet.
+      for (const t of ['ipam_ipnet_after_insert', 'ipam_ipnet_after_delete', 'ipam_ipnet_after_update']) await old.sql(`DROP TRIGGER ${t}`)
+      await old.sql('DROP TABLE ipam_ipnet_point')
+      await old.sql('DELETE FROM ipam_migrations WHERE version > 1')
+      const rows = [[4, 0x0b000000, 0x0bffffff, 8, '11.0.0.0/8', '[]']]
+      for (let i = 0; i < 300; i++) rows.push([4, 0x0b000000 + i * 256, 0x0b000000 + i * 256 + 255, 24, `11.${i >> 8}.${i & 255}.0/24`, '[]'])
+      await old.sql('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, locations) VALUES ?', [rows])
+      const upgraded = await openDatabase(parseDbUrl(old.url))
+      try {
+        expect((await migrate(upgraded.pool)).applied).toEqual([2])
+        // Runs stop after the 300th /24 and after the /8.
+        expect((await old.sql('SELECT open_point FROM ipam_ipnet_point WHERE open_point IS NOT NULL ORDER BY open_point')).map((r) => r.open_point)).toEqual([String(0x0b000000 + 300 * 256), String(0x0c000000)])
+        const r = await carveNetworks(upgraded.pool, {from: '11.0.0.0/8', prefix: 24, count: 2})
+        expect(r.networks.map((x) => x.cidr)).toEqual(['11.1.44.0/24', '11.1.45.0/24'])
+      } finally {
+        await upgraded.close()
+      }
+    } finally {
+      await old.drop()
+    }
   })
 })
 
