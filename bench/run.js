@@ -21,11 +21,16 @@ import {addPool} from '../dist/src/space/pools.js'
 import {addRange} from '../dist/src/space/ranges.js'
 import {allocate, release} from '../dist/src/space/addresses.js'
 import {networkMap} from '../dist/src/space/map.js'
+import {benchSubnets} from './subnets.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const BIN = join(HERE, '..', 'bin', 'run.js')
 const RSS = join(HERE, 'rss.mjs')
 const json = process.argv.includes('--json')
+// `--only subnets` (or `--only core,subnets`) runs only those groups of scenarios.
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1].split(',') : null
+const want = (group) => only === null || only.includes(group)
 const RUNS = Number(process.env.BENCH_RUNS ?? 25)
 const log = (msg) => process.stderr.write(`${msg}\n`)
 const round = (x) => Math.round(x * 100) / 100
@@ -116,6 +121,8 @@ try {
   const pool = db.pool
   const env = {IPAM_DATABASE_URL: urlText, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_DATA_HOME: join(tmp, 'data'), NO_COLOR: '1'}
   try {
+    core: {
+    if (!want('core')) break core
     // start-up: the whole process, on a small database
     await addNetwork(pool, {cidr: '192.0.2.0/24', name: 'small'})
     await addNetwork(pool, {cidr: '198.51.100.0/24'})
@@ -295,6 +302,8 @@ try {
     const handed = eight.flatMap((r) => JSON.parse(r.out))
     const duplicates = handed.length - new Set(handed).size
     record('concurrency: 8 processes x 50 next-free on one pool, addresses/s', rate8, rate1, '>=1x', {unit: 'addr/s', rss: Math.max(...eight.map((r) => r.rss ?? 0), one.rss ?? 0), ok: rate8 >= rate1 && duplicates === 0, note: `floor: 1 process x 400; ${duplicates} duplicate(s) of ${handed.length}`})
+    }
+    if (want('subnets')) await benchSubnets({rootUrl: server.rootUrl, env, BIN, log, record, timeRuns, processRuns})
   } finally {
     await db.close()
   }

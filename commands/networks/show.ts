@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {DbCommand} from '../../src/cli/base.js'
 import {humanCount} from '../../src/cli/output.js'
 import {showNetwork} from '../../src/space/networks.js'
+import {networkFreeSummary} from '../../src/space/free.js'
 
 export default class NetworksShow extends DbCommand<typeof NetworksShow> {
   static override routeToMaster = true
@@ -12,7 +13,8 @@ export default class NetworksShow extends DbCommand<typeof NetworksShow> {
 
   public async run() {
     const db = await this.db()
-    const n = await showNetwork(db.pool, this.args.network)
+    const shown = await showNetwork(db.pool, this.args.network)
+    const n = {...shown, freeSpace: await networkFreeSummary(db.pool, shown.id)}
     if (!this.json) {
       this.out(this.fields([
         ['Network', `${n.cidr} (id ${n.id})`],
@@ -26,6 +28,7 @@ export default class NetworksShow extends DbCommand<typeof NetworksShow> {
         ['Usable', humanCount(n.usable)],
         ['Used', `${n.used} (${n.percent}%): ${n.byStatus.ALLOCATED} allocated, ${n.byStatus.RESERVED} reserved, ${n.byStatus.USED} used`],
         ['Free', humanCount(n.free)],
+        ['Free space', n.freeSpace.blocks === 0 ? 'none: child networks cover it all' : `${n.freeSpace.blocks} free block${n.freeSpace.blocks === 1 ? '' : 's'} not in a child network, the largest ${n.freeSpace.largest}`],
       ]))
       if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Pool', 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, r.size, r.used]))}`)
     }

@@ -97,6 +97,27 @@ describe('a 3-node Galera cluster', () => {
     }
   })
 
+  it('carving from all three nodes at once, /23s and /24s from one /16 and /63s and /64s from one /48: no overlap', async () => {
+    const run = await migrated('c_carve')
+    for (const cidr of ['10.60.0.0/16', '2001:db8:60::/48']) expect((await run(['networks', 'add', cidr])).code).toBe(0)
+    const jobs = Array.from({length: 12}, (_, p) => {
+      const [from, prefix] = p < 6 ? ['10.60.0.0/16', p % 2 ? '24' : '23'] : ['2001:db8:60::/48', p % 2 ? '64' : '63']
+      return runCli(['networks', 'add', '--from', from, '--prefix', prefix, '--count', '3', '--json'], {home, env: {IPAM_DATABASE_URL: urlFrom(p % 3, 'c_carve')}, timeoutMs: 180_000})
+    })
+    const rs = await Promise.all(jobs)
+    expect(rs.map((r) => r.code), rs.map((r) => r.stderr).join('\n')).toEqual(Array(12).fill(0))
+    const got = rs.flatMap((r) => r.json().map((n: {cidr: string}) => n.cidr))
+    expect(new Set(got).size).toBe(36)
+    for (const i of [0, 1, 2]) {
+      const rows = await onNode(i, 'c_carve', 'SELECT family, network, broadcast FROM ipnet WHERE prefix > 48 OR (family = 4 AND prefix > 16) ORDER BY family, network')
+      expect(rows).toHaveLength(36)
+      for (let k = 1; k < rows.length; k++) {
+        if (rows[k].family !== rows[k - 1].family) continue
+        expect(BigInt(rows[k].network) > BigInt(rows[k - 1].broadcast), `${rows[k - 1].network}-${rows[k - 1].broadcast} overlaps ${rows[k].network}`).toBe(true)
+      }
+    }
+  })
+
   it('9 simultaneous submissions of one address, 3 per node: exactly one PENDING request', async () => {
     const run = await migrated('c_requests')
     expect((await run(['networks', 'add', '192.0.2.0/24'])).code).toBe(0)
