@@ -42,3 +42,8 @@ export function checkEmail(value: string, field = 'e-mail address'): string {
 export function isIdText(text: string): boolean {
   return /^\d{1,15}$/.test(text)
 }
+
+/** "1 address", "2 addresses" (a count may be a decimal string, for IPv6). */
+export function addressCount(n: number | bigint | string): string {
+  return `${n} ${String(n) === '1' ? 'address' : 'addresses'}`
+}

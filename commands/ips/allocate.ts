@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
+import {addressCount} from '../../src/text.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   static override routeToMaster = true
@@ -31,7 +32,7 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)
       else for (const a of result.addresses) this.out(a.address)
-      this.note(`Allocated ${result.addresses.length} address(es)${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
+      this.note(`Allocated ${addressCount(result.addresses.length)}${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
     }
     return result
   }

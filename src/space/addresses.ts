@@ -7,6 +7,8 @@ import {type Address, type Family, formatAddr, formatAddress, parseAddress, unus
 import {checkText, quote} from '../text.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
+import type {NetworkIndex} from './netindex.js'
+import {networksOverlapping, reservedIn} from './reserved.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -73,18 +75,20 @@ async function countFree(tx: Tx, segments: Segment[]): Promise<bigint> {
   let free = 0n
   for (const s of segments) {
     const span = [s.family, s.start, s.end]
-    const [[u], [p]] = [
-      await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),
-      await tx.query<any[]>(
-        "SELECT COUNT(DISTINCT q.addr) AS n FROM ip_request q WHERE q.status = 'PENDING' AND q.family = ? AND q.addr BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ip WHERE ip.family = q.family AND ip.addr = q.addr)",
-        span,
-      ),
-    ]
-    free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(p[0].n)
-    if (s.gateway !== null && s.gateway >= s.start && s.gateway <= s.end) {
-      const [g] = await tx.query<any[]>('SELECT 1 FROM ip WHERE family = ? AND addr = ?', [s.family, s.gateway])
-      if (g.length === 0) free -= 1n
+    const [u] = await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span)
+    const [p] = await tx.query<any[]>(
+      "SELECT DISTINCT q.addr FROM ip_request q WHERE q.status = 'PENDING' AND q.family = ? AND q.addr BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ip WHERE ip.family = q.family AND ip.addr = q.addr)",
+      span,
+    )
+    const pending = new Set<bigint>(p.map((r) => BigInt(r.addr)))
+    // reserved addresses neither used (counted above) nor pending (counted here)
+    const reserved = [...(await reservedIn(tx, s.family, s.start, s.end)).keys()].filter((a) => !pending.has(a))
+    let reservedFree = BigInt(reserved.length)
+    for (let i = 0; i < reserved.length; i += 1000) {
+      const [taken] = await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr IN (?)', [s.family, reserved.slice(i, i + 1000)])
+      reservedFree -= BigInt(taken[0].n)
     }
+    free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(pending.size) - reservedFree
   }
   return free > 0n ? free : 0n
 }
@@ -139,7 +143,10 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
     }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
     await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
-    const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
+    // each address's most specific network (a nested one may lie inside the range's)
+    const indexes = new Map<Family, NetworkIndex>()
+    for (const c of chosen) indexes.set(c.family, await networksOverlapping(tx, c.family, c.addrs[0], c.addrs.at(-1)!))
+    const networkOf = (family: Family, a: bigint) => indexes.get(family)?.find(family, a)?.cidr ?? null
     return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf)}
   })
 }

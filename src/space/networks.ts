@@ -6,6 +6,8 @@ import {withTransaction} from '../db/tx.js'
 import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'
 import {countInSpans, type Span} from './counts.js'
+import {NetworkIndex} from './netindex.js'
+import {usableCounts, usableIn} from './reserved.js'
 import type {Tx} from '../db/tx.js'
 import {
   checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
@@ -33,6 +35,9 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
     const why = unusableReason(c, g.value)
     if (why) throw usage(`the gateway ${formatAddress(g.family, g.value)} cannot be used: ${why}`)
     gateway = g.value
+    if (usableCount(c, gateway) === 0n) {
+      throw usage(`${formatCidr(c)} with gateway ${formatAddress(g.family, g.value)} would have no usable address: its only address is the gateway`, 'give a larger network, or leave out --gateway')
+    }
   }
   const cidr = formatCidr(c)
   return withTransaction(pool, async (tx) => {
@@ -46,7 +51,7 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
         if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
       }
       await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
-      return networkView(net)
+      return networkView(net, await usableIn(tx, net.family, net.network, net.broadcast))
     } catch (error) {
       if ((error as {errno?: number}).errno === 1062) throw conflict('duplicate', `the network ${cidr} already exists`, 'see it with `ipam networks show ' + cidr + '`')
       throw error
@@ -80,10 +85,13 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   )
   const nets = rows.map(toNetworkRow)
   const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
+  // nested networks keep their own network, broadcast and gateway addresses back from their parents' usable counts
+  const index = where.length === 0 ? NetworkIndex.fromRows(rows) : await NetworkIndex.load(pool)
+  const usableById = usableCounts(index, nets)
   const out = nets.map((net) => {
     const used = BigInt(counts.get(net.id)!.total)
-    const usable = usableCount(cidrOfRow(net), net.gateway)
-    return {...networkView(net), used: Number(used), percent: percent(used, usable)}
+    const usable = usableById.get(net.id)!
+    return {...networkView(net, usable), used: Number(used), percent: percent(used, usable)}
   })
   return filter.over === undefined ? out : out.filter((n) => n.percent >= filter.over!)
 }
@@ -111,9 +119,9 @@ export async function showNetwork(pool: Pool, ref: string) {
   const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
   for (const r of statusRows) byStatus[r.status] = Number(r.n)
   const used = BigInt(Object.values(byStatus).reduce((a, b) => a + b, 0))
-  const usable = usableCount(cidrOfRow(net), net.gateway)
+  const usable = await usableIn(pool, net.family, net.network, net.broadcast)
   return {
-    ...networkView(net),
+    ...networkView(net, usable),
     used: Number(used),
     free: (usable - used > 0n ? usable - used : 0n).toString(),
     percent: percent(used, usable),
