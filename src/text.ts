@@ -47,3 +47,8 @@ export function isIdText(text: string): boolean {
 export function addressCount(n: number | bigint | string): string {
   return `${n} ${String(n) === '1' ? 'address' : 'addresses'}`
 }
+
+/** "1 PENDING request", "2 PENDING requests". */
+export function requestCount(n: number): string {
+  return `${n} PENDING ${n === 1 ? 'request' : 'requests'}`
+}

@@ -8,6 +8,7 @@ import {checkText} from '../text.js'
 import {countInSpans, type Span} from './counts.js'
 import {NetworkIndex} from './netindex.js'
 import {usableCounts, usableIn} from './reserved.js'
+import {lockPendingOfNetwork, rejectInTx} from '../requests/rejection.js'
 import type {Tx} from '../db/tx.js'
 import {
   checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
@@ -139,6 +140,8 @@ export async function showNetwork(pool: Pool, ref: string) {
 export interface RemovalPlan {
   addresses: number
   ranges: number
+  /** PENDING requests for the network: rejected with it ("network removed"). */
+  requests: number
 }
 
 /**
@@ -167,27 +170,31 @@ async function networkRemovalPlan(db: Pool | Tx, net: NetworkRow): Promise<Remov
   const spans = await orphanSpans(db, net)
   const counts = await countInSpans(db, spans)
   const [r] = await db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id])
-  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n)}
+  const [q] = await db.query<any[]>("SELECT COUNT(*) AS n FROM ip_request WHERE ipnet_id = ? AND status = 'PENDING'", [net.id])
+  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n), requests: Number(q[0].n)}
 }
 
 export async function planNetworkRemoval(pool: Pool, ref: string) {
   const net = await findNetwork(pool, ref)
-  const {addresses, ranges} = await networkRemovalPlan(pool, net)
-  return {network: networkView(net), addresses, ranges}
+  const {addresses, ranges, requests} = await networkRemovalPlan(pool, net)
+  return {network: networkView(net), addresses, ranges, requests}
 }
 
 /**
  * Removes a network with its ranges and the addresses that no other network
- * holds, in one transaction. `confirmed` must cover what the plan showed: if
+ * holds, and rejects its PENDING requests ("network removed", each requester
+ * told through the outbox), in one transaction. `confirmed` must cover what the plan showed: if
  * more would go now than was confirmed, nothing is removed.
  */
-export async function removeNetwork(pool: Pool, id: number, confirmed: RemovalPlan) {
+export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<RemovalPlan, 'requests'> & {requests?: number}) {
   return withTransaction(pool, async (tx) => {
     const net = await findNetwork(tx, String(id), {forUpdate: true})
     const {spans, ...plan} = await networkRemovalPlan(tx, net)
-    if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
+    if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges || plan.requests > (confirmed.requests ?? 0)) {
       throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
     }
+    const requests = await lockPendingOfNetwork(tx, net.id)
+    await rejectInTx(tx, requests, 'network removed')
     for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
