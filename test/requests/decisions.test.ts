@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {migrate} from '../../src/db/schema.js'
 import {IpamError} from '../../src/errors.js'
 import {approveMany, getRequest, listRequests, rejectMany, submitRequest} from '../../src/requests/requests.js'
 import {allocate} from '../../src/space/addresses.js'
@@ -72,6 +73,31 @@ describe('requests whose network goes away', () => {
     const fresh = await submitRequest(db.pool, {ip: '192.0.2.20'})
     expect(fresh.orphaned).toBe(false)
     expect((await approveMany(db.pool, [String(fresh.id)]))[0]).toMatchObject({ok: true, status: 'APPROVED'})
+  })
+})
+
+describe('upgrading a database that already holds two PENDING requests for one address and network', () => {
+  it('keeps the newest (in the network as it is now), rejects the older saying why, and from then on the database refuses a second', async () => {
+    const db = await freshDatabase('migrate_requests')
+    try {
+      // the schema as version 1 left it: one PENDING per address and network *id*
+      await db.sql('ALTER TABLE ip_request DROP KEY uq_request_pending_cidr, ADD UNIQUE KEY uq_request_pending (family, pending_addr, ipnet_id)')
+      await db.sql('DELETE FROM ipam_migrations WHERE version >= 2')
+      const net = await addNetwork(db.pool, {cidr: '192.0.2.0/24'})
+      const insert = "INSERT INTO ip_request (family, addr, ipnet_id, network_cidr) VALUES (4, 3221225994, ?, '192.0.2.0/24')" // 192.0.2.10
+      await db.sql(insert, [net.id + 1000]) // filed before the network was deleted by hand and added again
+      await db.sql(insert, [net.id])
+      const [old, current] = (await db.sql('SELECT id FROM ip_request ORDER BY id')).map((r) => Number(r.id))
+      const {applied} = await migrate(db.pool)
+      expect(applied).toContain(2)
+      expect(await getRequest(db.pool, old)).toMatchObject({status: 'REJECTED', orphaned: true})
+      expect((await getRequest(db.pool, old)).reason).toContain('network removed')
+      expect((await getRequest(db.pool, current)).status).toBe('PENDING')
+      const e = await db.sql(insert, [net.id + 2000]).catch((error) => error)
+      expect(e.errno).toBe(1062)
+    } finally {
+      await db.drop()
+    }
   })
 })
 
