@@ -3,14 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {TestSmtp} from '../support/smtp.js'
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 10_000) => {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import {until} from '../support/wait.js'
 
 describe('nested networks, orphaned requests and contradicting approvals, through the CLI', () => {
   let db: TestDatabase

@@ -1,21 +1,11 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {migrate} from '../../src/db/schema.js'
-import {IpamError} from '../../src/errors.js'
 import {approveMany, getRequest, listRequests, rejectMany, submitRequest} from '../../src/requests/requests.js'
 import {allocate} from '../../src/space/addresses.js'
 import {addNetwork, planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-
-async function refusal(p: Promise<unknown>): Promise<IpamError> {
-  try {
-    await p
-  } catch (error) {
-    if (error instanceof IpamError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
+import {refusal} from '../support/refusal.js'
 
 describe('requests whose network goes away', () => {
   let db: TestDatabase

@@ -1,18 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {IpamError} from '../../src/errors.js'
 import {addNetwork} from '../../src/space/networks.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-
-async function refusal(p: Promise<unknown>): Promise<IpamError> {
-  try {
-    await p
-  } catch (error) {
-    if (error instanceof IpamError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
+import {refusal} from '../support/refusal.js'
 
 describe('a network its gateway would leave without a usable address', () => {
   let db: TestDatabase

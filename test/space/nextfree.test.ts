@@ -1,22 +1,12 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {IpamError} from '../../src/errors.js'
 import {allocate} from '../../src/space/addresses.js'
 import {networkMap} from '../../src/space/map.js'
 import {addNetwork, listNetworks, showNetwork} from '../../src/space/networks.js'
 import {addPool} from '../../src/space/pools.js'
 import {addRange} from '../../src/space/ranges.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-
-async function refusal(p: Promise<unknown>): Promise<IpamError> {
-  try {
-    await p
-  } catch (error) {
-    if (error instanceof IpamError) return error
-    throw error
-  }
-  throw new Error('expected a refusal')
-}
+import {refusal} from '../support/refusal.js'
 
 describe('next-free with nested networks: each address judged by the most specific network holding it', () => {
   let db: TestDatabase
