@@ -48,6 +48,11 @@ export function addressCount(n: number | bigint | string): string {
   return `${n} ${String(n) === '1' ? 'address' : 'addresses'}`
 }
 
+/** "1 range", "2 ranges". */
+export function rangeCount(n: number): string {
+  return `${n} ${n === 1 ? 'range' : 'ranges'}`
+}
+
 /** "1 PENDING request", "2 PENDING requests". */
 export function requestCount(n: number): string {
   return `${n} PENDING ${n === 1 ? 'request' : 'requests'}`

@@ -4,7 +4,7 @@ import {DbCommand} from '../../src/cli/base.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
-import {requestCount} from '../../src/text.js'
+import {addressCount, rangeCount, requestCount} from '../../src/text.js'
 
 export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
   static override routeToMaster = true
@@ -17,14 +17,14 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
   public async run() {
     const db = await this.db()
     const plan = await planNetworkRemoval(db.pool, this.args.network)
-    const rejects = plan.requests === 0 ? '' : ` and rejects ${requestCount(plan.requests)} ("network removed")`
+    const what = (p: {ranges: number; addresses: number}) => `${rangeCount(p.ranges)} and ${addressCount(p.addresses)}`
     if (plan.addresses > 0 || plan.ranges > 0 || plan.requests > 0) {
-      this.note(`Removing ${plan.network.cidr} also removes ${plan.ranges} range(s) and ${plan.addresses} address(es)${rejects}.`)
-      await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${plan.ranges} range(s) and ${plan.addresses} address(es)${plan.requests === 0 ? '' : `, rejecting ${requestCount(plan.requests)}`}?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
+      this.note(`Removing ${plan.network.cidr} also removes ${what(plan)}${plan.requests === 0 ? '' : ` and rejects ${requestCount(plan.requests)} ("network removed")`}.`)
+      await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${what(plan)}${plan.requests === 0 ? '' : `, rejecting ${requestCount(plan.requests)}`}?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
     }
     const mark = await this.outboxMark()
     const result = await removeNetwork(db.pool, plan.network.id, plan)
-    if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${result.ranges} range(s) and ${result.addresses} address(es)${result.requests === 0 ? '' : `; rejected ${requestCount(result.requests)}`}.`)
+    if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${what(result)}${result.requests === 0 ? '' : `; rejected ${requestCount(result.requests)}`}.`)
     await this.sendQueued(mark)
     return result
   }
