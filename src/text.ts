@@ -51,3 +51,18 @@ export function checkEmail(value: string, field = 'e-mail address'): string {
 export function isIdText(text: string): boolean {
   return /^\d{1,15}$/.test(text)
 }
+
+/** "1 address", "2 addresses" (a count may be a decimal string, for IPv6). */
+export function addressCount(n: number | bigint | string): string {
+  return plural(n, 'address', 'addresses')
+}
+
+/** "1 range", "2 ranges". */
+export function rangeCount(n: number): string {
+  return plural(n, 'range')
+}
+
+/** "1 PENDING request", "2 PENDING requests". */
+export function requestCount(n: number): string {
+  return plural(n, 'PENDING request')
+}

@@ -2,16 +2,17 @@ import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
-import {plural} from '../../src/text.js'
+import {addressCount} from '../../src/text.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   static override routeToMaster = true
-  static override summary = 'Allocate a given address, or the next free ones of a pool'
-  static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast and gateway addresses and addresses with a PENDING request. --count N is all or nothing.'
+  static override summary = 'Allocate a given address, or the next free one(s) of a pool'
+  static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast, anycast and gateway addresses (also of networks nested in the range) and addresses with a PENDING request. --count N is all or nothing. A given address with a PENDING request is refused unless --force, which rejects the request.'
   static override examples = [
     '<%= config.bin %> ips allocate --pool office --assigned-to alice --assign-type USER',
     '<%= config.bin %> ips allocate --pool vms --count 20 --status RESERVED --json',
     '<%= config.bin %> ips allocate 192.0.2.50 --assigned-to printer-3 --assign-type SERVER --description "3rd floor"',
+    '<%= config.bin %> ips allocate 192.0.2.51 --assigned-to bob --force',
   ]
   static override args = {ip: Args.string({description: 'the address to allocate (else --pool)'})}
   static override flags = {
@@ -21,19 +22,24 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     'assigned-to': Flags.string({description: 'who or what the address is for'}),
     'assign-type': Flags.string({description: 'USER, VM, SERVER, …'}),
     description: Flags.string({description: 'free text'}),
+    force: Flags.boolean({description: 'a given address with a PENDING request: allocate it anyway and reject the request (its requester is told)'}),
   }
 
   public async run() {
     const db = await this.db()
+    // only --force can queue a message (to the requester whose request it rejects)
+    const mark = this.flags.force ? await this.outboxMark() : 0
     const result = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
-      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description,
+      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description, force: this.flags.force,
     })
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)
       else for (const a of result.addresses) this.out(a.address)
-      this.note(`Allocated ${plural(result.addresses.length, 'address', 'addresses')}${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
+      this.note(`Allocated ${addressCount(result.addresses.length)}${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
+      for (const id of result.rejectedRequests) this.note(`Rejected request #${id}, which wanted this address.`)
     }
+    if (result.rejectedRequests.length > 0) await this.sendQueued(mark)
     return result
   }
 }

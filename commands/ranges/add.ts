@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {addRange} from '../../src/space/ranges.js'
+import {addressCount} from '../../src/text.js'
 
 export default class RangesAdd extends DbCommand<typeof RangesAdd> {
   static override routeToMaster = true
@@ -13,7 +14,7 @@ export default class RangesAdd extends DbCommand<typeof RangesAdd> {
   public async run() {
     const db = await this.db()
     const r = await addRange(db.pool, this.args.pool, this.args.range)
-    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${r.size} addresses) to pool ${r.pool}, in network ${r.network}.`)
+    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${addressCount(r.size)}, ${r.usable} usable) to pool ${r.pool}, in network ${r.network}.`)
     return r
   }
 }

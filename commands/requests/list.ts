@@ -7,6 +7,7 @@ import {statusBadge} from '../../src/requests/render.js'
 export default class RequestsList extends DbCommand<typeof RequestsList> {
   static override routeToMaster = true
   static override summary = 'List IP requests (PENDING by default)'
+  static override description = 'A request whose network no longer exists (removed by hand-written SQL) shows as orphaned: it can only be rejected.'
   static override examples = ['<%= config.bin %> requests list', '<%= config.bin %> requests list --status ALL --sort newest', '<%= config.bin %> requests list --network 192.0.2.0/24 --region eu-west --json']
   static override flags = {
     status: Flags.string({options: ['PENDING', 'APPROVED', 'REJECTED', 'ALL'], default: 'PENDING', description: 'which requests'}),
@@ -22,7 +23,7 @@ export default class RequestsList extends DbCommand<typeof RequestsList> {
     if (!this.json) {
       if (rows.length === 0) this.note(`No ${this.flags.status === 'ALL' ? '' : `${this.flags.status} `}requests.`)
       else this.out(this.table(['ID', 'IP', 'Network', 'Assign Type', 'Assigned To', 'Description', 'Status', 'Requested At'], rows.map((r) => [
-        r.id, r.ip, r.network, r.assignType, r.assignedTo, (r.description ?? '').replace(/\s+/g, ' ').slice(0, 40), statusBadge(r.status, this.c), r.requestedAt.slice(0, 19),
+        r.id, r.ip, r.orphaned ? `${r.network} (removed)` : r.network, r.assignType, r.assignedTo, (r.description ?? '').replace(/\s+/g, ' ').slice(0, 40), `${statusBadge(r.status, this.c)}${r.orphaned && r.status === 'PENDING' ? ` ${this.c.red('orphaned')}` : ''}`, r.requestedAt.slice(0, 19),
       ])))
     }
     return rows

@@ -233,12 +233,30 @@ export const MIGRATIONS: Migration[] = [
         ) x GROUP BY family, point`,
     ],
   },
+  {
+    version: 3,
+    name: 'one PENDING request per address and network CIDR (also after a network is removed and added again)',
+    statements: [
+      // A network removed by hand and added again got a new id, so the old key let a second PENDING
+      // request in for the same address and CIDR. Keep the newest of each such set (the one in the
+      // network as it exists now); the older ones are rejected, saying why.
+      `UPDATE ip_request r JOIN (
+         SELECT family, addr, network_cidr, MAX(id) AS keep FROM ip_request
+         WHERE status = 'PENDING' AND network_cidr IS NOT NULL GROUP BY family, addr, network_cidr HAVING COUNT(*) > 1
+       ) d ON d.family = r.family AND d.addr = r.addr AND d.network_cidr = r.network_cidr
+       SET r.status = 'REJECTED', r.reason = 'network removed (a newer request for the same address and network is PENDING)',
+           r.decided_by = 'ipam db migrate', r.decided_at = CURRENT_TIMESTAMP(6)
+       WHERE r.status = 'PENDING' AND r.id < d.keep`,
+      'ALTER TABLE ip_request ADD UNIQUE KEY uq_request_pending_cidr (family, pending_addr, network_cidr)',
+      'ALTER TABLE ip_request DROP KEY uq_request_pending',
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
 
 /** Errors that mean "this object is already there": another migrate run got there first. */
-const ALREADY_DONE = new Set([1050 /* table exists */, 1060 /* dup column */, 1061 /* dup key */, 1359 /* trigger exists */, 1826 /* dup FK */])
+const ALREADY_DONE = new Set([1050 /* table exists */, 1060 /* dup column */, 1061 /* dup key */, 1091 /* key already dropped */, 1359 /* trigger exists */, 1826 /* dup FK */])
 
 export interface SchemaStatus {
   version: number

@@ -15,6 +15,12 @@ export async function enqueue(tx: Tx, m: OutboxMessage): Promise<void> {
   await tx.query('INSERT INTO ipam_outbox (kind, recipient, subject, body) VALUES (?, ?, ?, ?)', [m.kind, m.recipient, m.subject.slice(0, 255), m.body])
 }
 
+/** Queues many messages with one statement, in the caller's transaction. */
+export async function enqueueMany(tx: Tx, messages: OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return
+  await tx.query('INSERT INTO ipam_outbox (kind, recipient, subject, body) VALUES ?', [messages.map((m) => [m.kind, m.recipient, m.subject.slice(0, 255), m.body])])
+}
+
 export interface Mailer {
   from: string
   send(m: {to: string; subject: string; text: string; from: string}): Promise<void>

@@ -8,7 +8,8 @@ import {type Family, formatAddress, parseAddress, parseRange} from '../net/ip.js
 import {checkAssignType} from '../space/addresses.js'
 import {findNetwork, networkContaining} from '../space/model.js'
 import {checkEmail, checkText, checkWord, isIdText, quote} from '../text.js'
-import {enqueue} from './outbox.js'
+import {enqueue, enqueueMany} from './outbox.js'
+import {auditRequests, rejectInTx} from './rejection.js'
 
 export const REQUEST_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const
 export type RequestStatus = (typeof REQUEST_STATUSES)[number]
@@ -37,6 +38,8 @@ export interface RequestView {
   /** Who the address goes to on approval: the e-mail, else `anonymous`. */
   assignedTo: string
   status: RequestStatus
+  /** Its network no longer exists (removed by hand-written SQL): it can only be rejected. */
+  orphaned: boolean
   reason: string | null
   decidedBy: string | null
   decidedAt: string | null
@@ -59,6 +62,7 @@ export function toRequestView(r: any): RequestView {
     assignType: r.assign_type,
     assignedTo: r.email ?? r.requested_by ?? 'anonymous',
     status: r.status,
+    orphaned: Number(r.orphaned ?? 0) === 1,
     reason: r.reason,
     decidedBy: r.decided_by,
     decidedAt: r.decided_at,
@@ -66,7 +70,8 @@ export function toRequestView(r: any): RequestView {
   }
 }
 
-const REQUEST_COLUMNS = 'id, family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, status, reason, decided_by, decided_at, requested_at'
+const REQUEST_COLUMNS = `id, family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, status, reason, decided_by, decided_at, requested_at,
+  (ipnet_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ipnet WHERE ipnet.id = ip_request.ipnet_id)) AS orphaned`
 
 /** How messages name the fields: the CLI's flag names by default; the HTTP intake passes the agent's (`ipRange`). */
 export interface FieldNames {
@@ -92,8 +97,9 @@ export function checkSubmission(input: SubmitInput, names: FieldNames = {}) {
 
 /**
  * Files a PENDING request for the most specific network holding the address.
- * The unique key on (family, pending address, network) lets only one PENDING
- * request per address and network exist, whatever the interleaving.
+ * The unique key on (family, pending address, network CIDR) lets only one
+ * PENDING request per address and network exist, whatever the interleaving,
+ * also when a network was removed by hand and added again (new id, same CIDR).
  */
 export async function submitRequest(pool: Pool, input: SubmitInput, opts: {requestedBy?: string; fieldNames?: FieldNames} = {}): Promise<RequestView> {
   const s = checkSubmission(input, opts.fieldNames)
@@ -109,8 +115,13 @@ export async function submitRequest(pool: Pool, input: SubmitInput, opts: {reque
       id = Number(res.insertId)
     } catch (error) {
       if ((error as {errno?: number}).errno !== 1062) throw error
-      const [rows] = await tx.query<any[]>("SELECT id FROM ip_request WHERE family = ? AND addr = ? AND ipnet_id = ? AND status = 'PENDING'", [s.a.family, s.a.value, net.id])
-      throw conflict('duplicate_request', `a PENDING request for ${formatAddress(s.a.family, s.a.value)} in ${net.cidr} already exists${rows[0] ? ` (#${rows[0].id})` : ''}`)
+      const [rows] = await tx.query<any[]>(`SELECT ${REQUEST_COLUMNS} FROM ip_request WHERE family = ? AND addr = ? AND network_cidr = ? AND status = 'PENDING'`, [s.a.family, s.a.value, net.cidr])
+      const other = rows[0] ? toRequestView(rows[0]) : undefined
+      throw conflict(
+        'duplicate_request',
+        `a PENDING request for ${formatAddress(s.a.family, s.a.value)} in ${net.cidr} already exists${other ? ` (#${other.id}${other.orphaned ? ', orphaned: its network was removed' : ''})` : ''}`,
+        other?.orphaned ? `reject it first: \`ipam requests reject ${other.id}\`` : undefined,
+      )
     }
     const request = await getRequest(tx, id)
     await audit(tx, {action: 'requests.submit', objectType: 'request', objectId: id, detail: {ip: request.ip, network: net.cidr, email: s.email, region: s.region}})
@@ -251,18 +262,6 @@ async function lockRequests(tx: Tx, ids: number[]): Promise<{pending: RequestVie
   return {pending, failures}
 }
 
-async function auditMany(tx: Tx, action: string, entries: {id: number; detail: Record<string, unknown>}[]): Promise<void> {
-  if (entries.length === 0) return
-  const who = osUser()
-  const [[me]] = await tx.query<any[]>('SELECT CURRENT_USER() AS u')
-  await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES ?', [entries.map((e) => [who, me.u, action, 'request', String(e.id), JSON.stringify(e.detail)])])
-}
-
-async function enqueueMany(tx: Tx, messages: {kind: string; recipient: string; subject: string; body: string}[]): Promise<void> {
-  if (messages.length === 0) return
-  await tx.query('INSERT INTO ipam_outbox (kind, recipient, subject, body) VALUES ?', [messages.map((m) => [m.kind, m.recipient, m.subject.slice(0, 255), m.body])])
-}
-
 function order(ids: string[], valid: number[], decisions: Map<number, Decision>, invalid: Decision[]): Decision[] {
   const out: Decision[] = []
   let bad = 0
@@ -296,20 +295,33 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
       })
       const [held] = await tx.query<any[]>('SELECT id, family, addr, status, assigned_to FROM ip WHERE (family, addr) IN (?) FOR UPDATE', [keys])
       const holder = new Map(held.map((h) => [`${h.family}-${h.addr}`, h]))
+      // the approved request behind an address, to name who holds it
+      const [granted] = await tx.query<any[]>("SELECT family, addr, MAX(id) AS id FROM ip_request WHERE status = 'APPROVED' AND (family, addr) IN (?) GROUP BY family, addr", [keys])
+      for (const g of granted) {
+        const h = holder.get(`${g.family}-${g.addr}`)
+        if (h) h.request = Number(g.id)
+      }
       const inserts: unknown[][] = []
       const approved: RequestView[] = []
       pending.forEach((r, i) => {
+        if (r.orphaned) {
+          out.set(r.id, failed(r.id, conflict('orphaned', `request #${r.id} is orphaned: its network ${r.network ?? ''} no longer exists, so it can only be rejected`, `ipam requests reject ${r.id} --reason "network removed"`)))
+          return
+        }
         const key = `${keys[i][0]}-${keys[i][1]}`
         const h = holder.get(key)
-        if (h && h.assigned_to !== r.assignedTo) {
-          out.set(r.id, failed(r.id, conflict('address_taken', `${r.ip} is already ${h.status}${h.assigned_to ? ` to ${h.assigned_to}` : ''}; request #${r.id} stays PENDING`)))
+        // Approving confirms an address already given by hand to this very requester (by e-mail);
+        // any other holder, another request above all, refuses it.
+        if (h && !(h.request === undefined && r.email !== null && h.assigned_to === r.email)) {
+          const who = `${h.assigned_to ? ` to ${h.assigned_to}` : ''}${h.request === undefined ? '' : ` (request #${h.request})`}`
+          out.set(r.id, failed(r.id, conflict('address_taken', `${r.ip} is already ${h.status}${who}; request #${r.id} stays PENDING`)))
           return
         }
         if (h) h.reuse = true
         else {
           inserts.push([keys[i][0], keys[i][1], 'USED', r.assignedTo, r.assignType, r.description])
-          // a second request for the same address in this batch finds it taken
-          holder.set(key, {status: 'USED', assigned_to: r.assignedTo, fresh: true})
+          // a second request for the same address in this batch finds it taken by this one
+          holder.set(key, {status: 'USED', assigned_to: r.assignedTo, request: r.id})
         }
         approved.push(r)
       })
@@ -317,7 +329,7 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
       if (inserts.length > 0) await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [inserts])
       if (approved.length > 0) {
         await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [by, approved.map((r) => r.id)])
-        await auditMany(tx, 'requests.approve', approved.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
+        await auditRequests(tx, 'requests.approve', approved.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
         await enqueueMany(tx, approved.filter((r) => r.email).map((r) => ({
           kind: 'request.approved',
           recipient: r.email!,
@@ -340,14 +352,7 @@ export async function rejectMany(pool: Pool, ids: string[], reason: string | und
     const {pending, failures} = await lockRequests(tx, valid)
     const out = new Map(failures)
     if (pending.length > 0) {
-      await tx.query("UPDATE ip_request SET status = 'REJECTED', reason = ?, decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [why, by, pending.map((r) => r.id)])
-      await auditMany(tx, 'requests.reject', pending.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, reason: why, by}})))
-      await enqueueMany(tx, pending.filter((r) => r.email).map((r) => ({
-        kind: 'request.rejected',
-        recipient: r.email!,
-        subject: `Your IP request #${r.id} for ${r.ip} was rejected`,
-        body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was rejected by ${by}.\nReason: ${why ?? '(none given)'}\n`,
-      })))
+      await rejectInTx(tx, pending, why, by)
       for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}: REJECTED`})
     }
     return out

@@ -1,6 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
-import {audit} from '../admin/audit.js'
+import {audit, osUser} from '../admin/audit.js'
+import {lockPendingForAddress, rejectInTx} from '../requests/rejection.js'
 import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
 import {type Address, type Family, formatAddr, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
@@ -8,6 +9,8 @@ import {checkText, quote} from '../text.js'
 import {NetworkIndex} from './netindex.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
+import type {NetworkIndex} from './netindex.js'
+import {networksOverlapping, reservedIn} from './reserved.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -74,18 +77,20 @@ async function countFree(tx: Tx, segments: Segment[]): Promise<bigint> {
   let free = 0n
   for (const s of segments) {
     const span = [s.family, s.start, s.end]
-    const [[u], [p]] = [
-      await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),
-      await tx.query<any[]>(
-        "SELECT COUNT(DISTINCT q.addr) AS n FROM ip_request q WHERE q.status = 'PENDING' AND q.family = ? AND q.addr BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ip WHERE ip.family = q.family AND ip.addr = q.addr)",
-        span,
-      ),
-    ]
-    free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(p[0].n)
-    if (s.gateway !== null && s.gateway >= s.start && s.gateway <= s.end) {
-      const [g] = await tx.query<any[]>('SELECT 1 FROM ip WHERE family = ? AND addr = ?', [s.family, s.gateway])
-      if (g.length === 0) free -= 1n
+    const [u] = await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span)
+    const [p] = await tx.query<any[]>(
+      "SELECT DISTINCT q.addr FROM ip_request q WHERE q.status = 'PENDING' AND q.family = ? AND q.addr BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM ip WHERE ip.family = q.family AND ip.addr = q.addr)",
+      span,
+    )
+    const pending = new Set<bigint>(p.map((r) => BigInt(r.addr)))
+    // reserved addresses neither used (counted above) nor pending (counted here)
+    const reserved = [...(await reservedIn(tx, s.family, s.start, s.end)).keys()].filter((a) => !pending.has(a))
+    let reservedFree = BigInt(reserved.length)
+    for (let i = 0; i < reserved.length; i += 1000) {
+      const [taken] = await tx.query<any[]>('SELECT COUNT(*) AS n FROM ip WHERE family = ? AND addr IN (?)', [s.family, reserved.slice(i, i + 1000)])
+      reservedFree -= BigInt(taken[0].n)
     }
+    free += s.end - s.start + 1n - BigInt(u[0].n) - BigInt(pending.size) - reservedFree
   }
   return free > 0n ? free : 0n
 }
@@ -94,6 +99,15 @@ export interface AllocateInput extends AddressFields {
   address?: string
   pool?: string
   count?: number
+  /** A given address with a PENDING request: allocate it anyway, rejecting the request. */
+  force?: boolean
+}
+
+export interface AllocateResult {
+  pool: string | null
+  addresses: AddressView[]
+  /** Requests rejected because `force` took their address. */
+  rejectedRequests: number[]
 }
 
 /**
@@ -101,14 +115,15 @@ export interface AllocateInput extends AddressFields {
  * (all or nothing). Next-free takes the pool's row lock, so allocations in one
  * pool queue behind each other while other pools go on.
  */
-export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool: string | null; addresses: AddressView[]}> {
+export async function allocate(pool: Pool, input: AllocateInput): Promise<AllocateResult> {
   const f = checkFields(input)
   const count = input.count ?? 1
   if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw usage(`--count must be 1 to 1000000 (got ${input.count})`)
   if (input.address !== undefined) {
     if (count !== 1) throw usage('--count goes with --pool, not with a given address')
-    return allocateGiven(pool, input.address, input.pool, f)
+    return allocateGiven(pool, input.address, input.pool, f, input.force ?? false)
   }
+  if (input.force) throw usage('--force goes with a given address (next-free never takes an address with a PENDING request)')
   if (!input.pool) throw usage('give an address to allocate, or --pool to take the next free one', 'e.g. `ipam ips allocate 192.0.2.10` or `ipam ips allocate --pool office`')
   return withTransaction(pool, async (tx) => {
     const p = await findPool(tx, input.pool!, {forUpdate: true})
@@ -140,8 +155,11 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
     }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
     await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
-    const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
-    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf)}
+    // each address's most specific network (a nested one may lie inside the range's)
+    const indexes = new Map<Family, NetworkIndex>()
+    for (const c of chosen) indexes.set(c.family, await networksOverlapping(tx, c.family, c.addrs[0], c.addrs.at(-1)!))
+    const networkOf = (family: Family, a: bigint) => indexes.get(family)?.find(family, a)?.cidr ?? null
+    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf), rejectedRequests: []}
   })
 }
 
@@ -177,7 +195,12 @@ export function toView(r: any): AddressView {
   }
 }
 
-async function allocateGiven(pool: Pool, text: string, poolRef: string | undefined, f: CheckedFields) {
+/**
+ * Allocates one given address. A PENDING request for it refuses the
+ * allocation, naming the request; with `force` the request is rejected in the
+ * same transaction (its requester notified through the outbox).
+ */
+async function allocateGiven(pool: Pool, text: string, poolRef: string | undefined, f: CheckedFields, force: boolean): Promise<AllocateResult> {
   const a = parseAddress(text)
   return withTransaction(pool, async (tx) => {
     const net = await networkContaining(tx, a.family, a.value)
@@ -190,6 +213,16 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       const [inPool] = await tx.query<any[]>('SELECT id FROM ippool_range WHERE pool_id = ? AND family = ? AND start_addr <= ? AND end_addr >= ?', [p.id, a.family, a.value, a.value])
       if (inPool.length === 0) throw usage(`${formatAddress(a.family, a.value)} is not in pool ${p.name}`)
     }
+    const requests = await lockPendingForAddress(tx, a.family, a.value)
+    if (requests.length > 0 && !force) {
+      const ids = requests.map((r) => `#${r.id}`).join(', ')
+      throw conflict(
+        'pending_request',
+        `${formatAddress(a.family, a.value)} has a PENDING request ${ids} (from ${requests[0].email ?? 'anonymous'})`,
+        `decide it first (\`ipam requests approve ${requests[0].id}\` or \`ipam requests reject ${requests[0].id}\`), or pass --force to allocate it anyway and reject the request`,
+        {requests: requests.map((r) => r.id)},
+      )
+    }
     try {
       await insertAddresses(tx, a.family, [a.value], f)
     } catch (error) {
@@ -198,8 +231,9 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
-    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f}})
-    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr)}
+    await rejectInTx(tx, requests, `${formatAddress(a.family, a.value)} was allocated to ${f.assignedTo ?? 'someone else'} by ${osUser()} (ips allocate --force)`)
+    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f, ...(requests.length > 0 ? {rejectedRequests: requests.map((r) => r.id)} : {})}})
+    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr), rejectedRequests: requests.map((r) => r.id)}
   })
 }
 

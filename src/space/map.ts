@@ -2,8 +2,9 @@ import type {Pool} from 'mysql2/promise'
 
 import {BLOCK_SIZE} from '../db/schema.js'
 import type {Tx} from '../db/tx.js'
-import {BITS, type Family, formatAddress, usableBounds} from '../net/ip.js'
-import {cidrOfRow, findNetwork, type NetworkRow} from './model.js'
+import {BITS, type Family, formatAddress} from '../net/ip.js'
+import {findNetwork, type NetworkRow} from './model.js'
+import {reservedIn, usableIn} from './reserved.js'
 
 export const COLUMNS = 16
 export const MAX_CELLS = 256
@@ -54,22 +55,21 @@ function coverage(ranges: Span[], start: bigint, end: bigint): bigint {
 /** The state of each address in [start, end], from a handful of queries over that span only. */
 export async function addressStates(db: Pool | Tx, net: NetworkRow, start: bigint, end: bigint): Promise<AddressCell[]> {
   const span = [net.family, start, end]
-  const [[ips], [pending], [ranges]] = await Promise.all([
+  const [[ips], [pending], [ranges], reserved] = await Promise.all([
     db.query<any[]>('SELECT addr, status, assigned_to FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),
     db.query<any[]>("SELECT DISTINCT addr FROM ip_request WHERE status = 'PENDING' AND family = ? AND addr BETWEEN ? AND ?", span),
     db.query<any[]>('SELECT start_addr, end_addr FROM ippool_range WHERE family = ? AND start_addr <= ? AND end_addr >= ?', [net.family, end, start]),
+    reservedIn(db, net.family, start, end),
   ])
   const used = new Map<bigint, {status: CellState; assignedTo: string | null}>(ips.map((r) => [BigInt(r.addr), {status: r.status, assignedTo: r.assigned_to}]))
   const pend = new Set<bigint>(pending.map((r) => BigInt(r.addr)))
   const spans: Span[] = ranges.map((r) => ({start: BigInt(r.start_addr), end: BigInt(r.end_addr)}))
-  const bounds = usableBounds(cidrOfRow(net))
   const cells: AddressCell[] = []
   for (let a = start; a <= end; a++) {
     const row = used.get(a)
     let state: CellState
     if (row) state = row.status
-    else if (a < bounds.first || a > bounds.last) state = 'reserved-address'
-    else if (net.gateway !== null && a === net.gateway) state = 'gateway'
+    else if (reserved.has(a)) state = reserved.get(a)!.kind
     else if (pend.has(a)) state = 'pending'
     else if (coverage(spans, a, a) === 0n) state = 'outside'
     else state = 'free'
@@ -92,8 +92,8 @@ export async function networkMap(pool: Pool, ref: string): Promise<NetworkMap> {
   const cellCount = Number((net.broadcast - net.network + 1n) / cellSize)
   const rows: NetworkMap['rows'] = []
   const [pendingRows] = await pool.query<any[]>("SELECT COUNT(DISTINCT addr) AS n FROM ip_request WHERE status = 'PENDING' AND family = ? AND addr BETWEEN ? AND ?", [net.family, net.network, net.broadcast])
-  const usable = usableBounds(cidrOfRow(net))
-  const usableCount = usable.last - usable.first + 1n - (net.gateway === null ? 0n : 1n)
+  // nested networks' own network, broadcast, anycast and gateway addresses are not usable either
+  const usableCount = await usableIn(pool, net.family, net.network, net.broadcast)
 
   if (cellBits === 0) {
     const cells = await addressStates(pool, net, net.network, net.broadcast)

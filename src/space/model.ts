@@ -56,8 +56,12 @@ export function toNetworkRow(r: any): NetworkRow {
 
 export const cidrOfRow = (n: NetworkRow): Cidr => ({family: n.family, network: n.network, broadcast: n.broadcast, prefix: n.prefix})
 
-/** The JSON/text view of a network. Huge counts (IPv6) are decimal strings. */
-export function networkView(n: NetworkRow) {
+/**
+ * The JSON/text view of a network. Huge counts (IPv6) are decimal strings.
+ * `usable` comes from `usableIn`/`usableCounts` when nested networks keep
+ * some of its addresses back; without it, the network's own count.
+ */
+export function networkView(n: NetworkRow, usable?: bigint) {
   return {
     id: n.id,
     cidr: n.cidr,
@@ -67,7 +71,7 @@ export function networkView(n: NetworkRow) {
     vlan: n.vlan,
     note: n.note,
     locations: n.locations,
-    usable: usableCount(cidrOfRow(n), n.gateway).toString(),
+    usable: (usable ?? usableCount(cidrOfRow(n), n.gateway)).toString(),
     createdAt: n.createdAt,
   }
 }

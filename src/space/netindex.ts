@@ -2,7 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import type {Family} from '../net/ip.js'
 
-interface Entry {
+export interface NetworkEntry {
   network: bigint
   broadcast: bigint
   prefix: number
@@ -18,10 +18,15 @@ interface Entry {
  * that one's ancestors.
  */
 export class NetworkIndex {
-  private byFamily = new Map<Family, Entry[]>()
+  private byFamily = new Map<Family, NetworkEntry[]>()
 
   static async load(db: Pool | import('../db/tx.js').Tx): Promise<NetworkIndex> {
     const [rows] = await db.query<any[]>('SELECT family, network, broadcast, prefix, gateway, cidr FROM ipnet ORDER BY family, network, prefix')
+    return NetworkIndex.fromRows(rows)
+  }
+
+  /** An index of the given `ipnet` rows (any order). */
+  static fromRows(rows: any[]): NetworkIndex {
     const index = new NetworkIndex()
     for (const r of rows) {
       const family = Number(r.family) as Family
@@ -30,6 +35,7 @@ export class NetworkIndex {
       index.byFamily.set(family, list)
     }
     for (const list of index.byFamily.values()) {
+      list.sort((a, b) => (a.network === b.network ? a.prefix - b.prefix : a.network < b.network ? -1 : 1))
       const stack: number[] = []
       for (let i = 0; i < list.length; i++) {
         while (stack.length > 0 && list[stack.at(-1)!].broadcast < list[i].network) stack.pop()
@@ -40,7 +46,12 @@ export class NetworkIndex {
     return index
   }
 
-  find(family: Family, value: bigint): Entry | undefined {
+  /** Every network of the family, in address order (parents before their children). */
+  entries(family: Family): readonly NetworkEntry[] {
+    return this.byFamily.get(family) ?? []
+  }
+
+  find(family: Family, value: bigint): NetworkEntry | undefined {
     const list = this.byFamily.get(family)
     if (!list || list.length === 0) return undefined
     let lo = 0

@@ -6,6 +6,9 @@ import {withTransaction} from '../db/tx.js'
 import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'
 import {countInSpans, type Span} from './counts.js'
+import {NetworkIndex} from './netindex.js'
+import {usableCounts, usableIn} from './reserved.js'
+import {lockPendingOfNetwork, rejectInTx} from '../requests/rejection.js'
 import type {Tx} from '../db/tx.js'
 import {
   checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
@@ -33,6 +36,9 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
     const why = unusableReason(c, g.value)
     if (why) throw usage(`the gateway ${formatAddress(g.family, g.value)} cannot be used: ${why}`)
     gateway = g.value
+    if (usableCount(c, gateway) === 0n) {
+      throw usage(`${formatCidr(c)} with gateway ${formatAddress(g.family, g.value)} would have no usable address: its only address is the gateway`, 'give a larger network, or leave out --gateway')
+    }
   }
   const cidr = formatCidr(c)
   return withTransaction(pool, async (tx) => {
@@ -46,7 +52,7 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
         if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
       }
       await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
-      return networkView(net)
+      return networkView(net, await usableIn(tx, net.family, net.network, net.broadcast))
     } catch (error) {
       if ((error as {errno?: number}).errno === 1062) throw conflict('duplicate', `the network ${cidr} already exists`, 'see it with `ipam networks show ' + cidr + '`')
       throw error
@@ -80,10 +86,13 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   )
   const nets = rows.map(toNetworkRow)
   const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
+  // nested networks keep their own network, broadcast and gateway addresses back from their parents' usable counts
+  const index = where.length === 0 ? NetworkIndex.fromRows(rows) : await NetworkIndex.load(pool)
+  const usableById = usableCounts(index, nets)
   const out = nets.map((net) => {
     const used = BigInt(counts.get(net.id)!.total)
-    const usable = usableCount(cidrOfRow(net), net.gateway)
-    return {...networkView(net), used: Number(used), percent: percent(used, usable)}
+    const usable = usableById.get(net.id)!
+    return {...networkView(net, usable), used: Number(used), percent: percent(used, usable)}
   })
   return filter.over === undefined ? out : out.filter((n) => n.percent >= filter.over!)
 }
@@ -111,9 +120,9 @@ export async function showNetwork(pool: Pool, ref: string) {
   const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
   for (const r of statusRows) byStatus[r.status] = Number(r.n)
   const used = BigInt(Object.values(byStatus).reduce((a, b) => a + b, 0))
-  const usable = usableCount(cidrOfRow(net), net.gateway)
+  const usable = await usableIn(pool, net.family, net.network, net.broadcast)
   return {
-    ...networkView(net),
+    ...networkView(net, usable),
     used: Number(used),
     free: (usable - used > 0n ? usable - used : 0n).toString(),
     percent: percent(used, usable),
@@ -131,6 +140,8 @@ export async function showNetwork(pool: Pool, ref: string) {
 export interface RemovalPlan {
   addresses: number
   ranges: number
+  /** PENDING requests for the network: rejected with it ("network removed"). */
+  requests: number
 }
 
 /**
@@ -159,27 +170,31 @@ async function networkRemovalPlan(db: Pool | Tx, net: NetworkRow): Promise<Remov
   const spans = await orphanSpans(db, net)
   const counts = await countInSpans(db, spans)
   const [r] = await db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id])
-  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n)}
+  const [q] = await db.query<any[]>("SELECT COUNT(*) AS n FROM ip_request WHERE ipnet_id = ? AND status = 'PENDING'", [net.id])
+  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n), requests: Number(q[0].n)}
 }
 
 export async function planNetworkRemoval(pool: Pool, ref: string) {
   const net = await findNetwork(pool, ref)
-  const {addresses, ranges} = await networkRemovalPlan(pool, net)
-  return {network: networkView(net), addresses, ranges}
+  const {addresses, ranges, requests} = await networkRemovalPlan(pool, net)
+  return {network: networkView(net), addresses, ranges, requests}
 }
 
 /**
  * Removes a network with its ranges and the addresses that no other network
- * holds, in one transaction. `confirmed` must cover what the plan showed: if
+ * holds, and rejects its PENDING requests ("network removed", each requester
+ * told through the outbox), in one transaction. `confirmed` must cover what the plan showed: if
  * more would go now than was confirmed, nothing is removed.
  */
-export async function removeNetwork(pool: Pool, id: number, confirmed: RemovalPlan) {
+export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<RemovalPlan, 'requests'> & {requests?: number}) {
   return withTransaction(pool, async (tx) => {
     const net = await findNetwork(tx, String(id), {forUpdate: true})
     const {spans, ...plan} = await networkRemovalPlan(tx, net)
-    if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
+    if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges || plan.requests > (confirmed.requests ?? 0)) {
       throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
     }
+    const requests = await lockPendingOfNetwork(tx, net.id)
+    await rejectInTx(tx, requests, 'network removed')
     for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})

@@ -1,33 +1,25 @@
 import {BLOCK_SIZE} from '../db/schema.js'
 import type {Tx} from '../db/tx.js'
-import {type Family, usableBounds} from '../net/ip.js'
+import type {Family} from '../net/ip.js'
+import {reservedIn} from './reserved.js'
 
-/** A stretch of a pool that may be handed out: a range clipped to its network's usable bounds. */
+/** One range of a pool: every address in it may be handed out except the reserved ones. */
 export interface Segment {
   family: Family
   start: bigint
   end: bigint
-  /** Never handed out. */
-  gateway: bigint | null
+  /** The network the range was added to. */
   network: string
 }
 
 /** The pool's ranges as segments, lowest first. */
 export async function poolSegments(tx: Tx, poolId: number): Promise<Segment[]> {
   const [rows] = await tx.query<any[]>(
-    `SELECT r.family, r.start_addr, r.end_addr, n.network, n.broadcast, n.prefix, n.gateway, n.cidr
+    `SELECT r.family, r.start_addr, r.end_addr, n.cidr
      FROM ippool_range r JOIN ipnet n ON n.id = r.ipnet_id WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`,
     [poolId],
   )
-  const out: Segment[] = []
-  for (const r of rows) {
-    const family = Number(r.family) as Family
-    const bounds = usableBounds({family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix)})
-    const start = BigInt(r.start_addr) > bounds.first ? BigInt(r.start_addr) : bounds.first
-    const end = BigInt(r.end_addr) < bounds.last ? BigInt(r.end_addr) : bounds.last
-    if (start <= end) out.push({family, start, end, gateway: r.gateway === null ? null : BigInt(r.gateway), network: r.cidr})
-  }
-  return out
+  return rows.map((r) => ({family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr), network: r.cidr}))
 }
 
 /**
@@ -60,7 +52,8 @@ const minBig = (a: bigint, b: bigint) => (a < b ? a : b)
 
 /**
  * Finds up to `want` free addresses, lowest first, in the segments: free means
- * no `ip` row, not the gateway, and no PENDING request for it. Whole blocks are
+ * no `ip` row, not reserved (network, broadcast, anycast or gateway of the
+ * most specific network holding it), and no PENDING request for it. Whole blocks are
  * skipped on the summary table; the (at most two) blocks a segment only partly
  * covers are counted exactly, since the summary counts the whole block. Cost
  * depends on the blocks visited, not on how many addresses are used before
@@ -124,7 +117,8 @@ async function firstGap(tx: Tx, family: Family, from: bigint, to: bigint): Promi
 async function collectFree(tx: Tx, seg: Segment, from: bigint, to: bigint, want: number, found: bigint[]): Promise<void> {
   const [pendingRows] = await tx.query<any[]>("SELECT addr FROM ip_request WHERE status = 'PENDING' AND family = ? AND addr BETWEEN ? AND ?", [seg.family, from, to])
   const excluded = new Set<bigint>(pendingRows.map((r) => BigInt(r.addr)))
-  if (seg.gateway !== null) excluded.add(seg.gateway)
+  // reserved addresses of the networks overlapping just this stretch: a few, whatever the range's size
+  for (const a of (await reservedIn(tx, seg.family, from, to)).keys()) excluded.add(a)
   if (want - found.length <= FEW) {
     let at = from
     while (at <= to && found.length < want) {

@@ -5,6 +5,7 @@ import {conflict, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatRange, parseRange, rangeSize} from '../net/ip.js'
 import {countInSpans} from './counts.js'
+import {usableIn} from './reserved.js'
 import {findPool, percent, RANGE_SELECT, toRangeRow, type RangeRow} from './model.js'
 import {isIdText, quote} from '../text.js'
 
@@ -42,7 +43,9 @@ export async function addRange(pool: Pool, poolRef: string, text: string) {
     const [res] = await tx.query<any>('INSERT INTO ippool_range (pool_id, ipnet_id, family, start_addr, end_addr) VALUES (?, ?, ?, ?, ?)', [p.id, nets[0].id, r.family, r.start, r.end])
     await audit(tx, {action: 'ranges.add', objectType: 'range', objectId: res.insertId, detail: {pool: p.name, range: formatRange(r), network: nets[0].cidr}})
     const [rows] = await tx.query<any[]>(`${RANGE_SELECT} WHERE r.id = ?`, [res.insertId])
-    return rangeView(toRangeRow(rows[0]), 0)
+    // what next-free may hand out: the range less the network, broadcast, anycast and gateway addresses in it
+    const usable = await usableIn(tx, r.family, r.start, r.end)
+    return {...rangeView(toRangeRow(rows[0]), 0), usable: usable.toString()}
   })
 }
 

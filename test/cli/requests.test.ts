@@ -4,14 +4,7 @@ import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {runPty} from '../support/pty.js'
 import {TestSmtp} from '../support/smtp.js'
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 10_000) => {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import {until} from '../support/wait.js'
 
 describe('IP requests', () => {
   let db: TestDatabase
@@ -135,7 +128,9 @@ describe('IP requests', () => {
   it('approves many ids in one command, each decided on its own with its own result', async () => {
     const ids: string[] = []
     for (const n of [80, 81, 82, 83]) ids.push(String((await run(['requests', 'submit', '--ip', `192.0.2.${n}`, '--email', `u${n}@example.com`, '--json'])).json().id))
-    await run(['ips', 'allocate', '192.0.2.82', '--assigned-to', 'someone-else'])
+    // allocating an address with a PENDING request is refused (exit 4) without --force; taken by hand-written SQL instead
+    expect((await run(['ips', 'allocate', '192.0.2.82', '--assigned-to', 'someone-else'])).code).toBe(4)
+    await db.sql("INSERT INTO ip (family, addr, status, assigned_to) VALUES (4, INET_ATON('192.0.2.82'), 'ALLOCATED', 'someone-else')")
     const [decided] = await db.sql("SELECT id FROM ip_request WHERE status = 'REJECTED' LIMIT 1")
     const r = await run(['requests', 'approve', ...ids, String(decided.id), 'x1', '--json'])
     expect(r.code).toBe(4)

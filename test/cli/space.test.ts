@@ -237,7 +237,7 @@ describe('pools, ranges and addresses', () => {
     expect(pool.json()).toMatchObject({addresses: 0, ranges: 0})
     const net = await run(['networks', 'remove', '198.51.100.0/24', '--yes'])
     expect(net.code).toBe(0)
-    expect(net.stdout).toContain('1 address.')
+    expect(net.stdout).toContain(' and 1 address.')
     await expectSummaryConsistent(db)
   })
 
