@@ -9,7 +9,6 @@ import {checkText, quote} from '../text.js'
 import {NetworkIndex} from './netindex.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
-import type {NetworkIndex} from './netindex.js'
 import {networksOverlapping, reservedIn} from './reserved.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const

@@ -112,6 +112,6 @@ export async function carveNetworks(pool: Pool, input: CarveInput) {
         detail: {cidr: net.cidr, from: parent.cidr, name, gateway: net.gateway === null ? null : formatAddress(net.family, net.gateway), vlan: input.vlan ?? null, locations},
       })
     }
-    return {parent: {id: parent.id, cidr: parent.cidr}, networks: nets.map(networkView)}
+    return {parent: {id: parent.id, cidr: parent.cidr}, networks: nets.map((n) => networkView(n))}
   })
 }
