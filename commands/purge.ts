@@ -30,11 +30,15 @@ export default class Purge extends DbCommand<typeof Purge> {
     let backupFile: string | null = null
     if (!this.flags['no-backup']) {
       backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, name)
-      await writeBackup(db.pool, backupFile, {database: name})
+      const spinner = this.spinner()
+      spinner.start(`Writing the backup ${backupFile}`)
+      await writeBackup(db.pool, backupFile, {database: name}).finally(() => spinner.stop())
       this.note(`Backup written to ${backupFile}`)
     }
     await confirmByTyping(`Type the database name (${name}) to delete its address space:`, name, {yes: this.flags.yes, what: 'purge'})
-    const deleted = await purge(db.pool)
+    const spinner = this.spinner()
+    spinner.start(`Purging ${name}`)
+    const deleted = await purge(db.pool).finally(() => spinner.stop())
     if (!this.json) this.out(`Purged ${name}: deleted ${deleted.addresses} address(es), ${deleted.ranges} range(s), ${deleted.pools} pool(s), ${deleted.networks} network(s).${backupFile ? ` Backup: ${backupFile}` : ''}`)
     return {database: name, deleted, backup: backupFile}
   }

@@ -24,10 +24,12 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
 
   public async run() {
     const db = await this.db()
+    const spinner = this.spinner()
+    spinner.start(this.args.ip ? `Allocating ${this.args.ip}` : `Allocating ${this.flags.count ?? 1} from pool ${this.flags.pool}`)
     const result = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
       assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description,
-    })
+    }).finally(() => spinner.stop())
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)
       else for (const a of result.addresses) this.out(a.address)

@@ -20,7 +20,9 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
       this.note(`Removing ${plan.network.cidr} also removes ${plan.ranges} range(s) and ${plan.addresses} address(es).`)
       await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${plan.ranges} range(s) and ${plan.addresses} address(es)?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
     }
-    const result = await removeNetwork(db.pool, plan.network.id, plan)
+    const spinner = this.spinner()
+    spinner.start(`Removing ${plan.network.cidr}`)
+    const result = await removeNetwork(db.pool, plan.network.id, plan).finally(() => spinner.stop())
     if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${result.ranges} range(s) and ${result.addresses} address(es).`)
     return result
   }

@@ -186,6 +186,15 @@ export const MIGRATIONS: Migration[] = [
       "INSERT IGNORE INTO ipam_locks (name, version) VALUES ('ranges', 0), ('networks', 0)",
     ],
   },
+  {
+    version: 2,
+    name: 'outbox claims expire (a message whose sender died mid-send is sent again)',
+    statements: [
+      'ALTER TABLE ipam_outbox ADD COLUMN claim_expires_at DATETIME(6) NULL AFTER claimed_at',
+      // claims taken before this step: give them the default send timeout and its margin
+      "UPDATE ipam_outbox SET claim_expires_at = claimed_at + INTERVAL 35 SECOND WHERE status = 'SENDING' AND claim_expires_at IS NULL",
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

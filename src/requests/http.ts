@@ -15,6 +15,7 @@ const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
   interrupted: 503,
 }
 import {isConnectionError} from '../db/connect.js'
+import type {QueuedBatch} from './notify.js'
 import {submitRequest} from './requests.js'
 
 export const MAX_BODY = 16 * 1024
@@ -24,8 +25,8 @@ export interface IntakeOptions {
   token?: string
   /** One line per request (stderr). */
   log: (line: string) => void
-  /** Called after a request was committed (sends its notification). */
-  afterSubmit?: () => Promise<void>
+  /** Called after a request was committed with the notifications it queued (sends them). */
+  afterSubmit?: (queued: QueuedBatch) => Promise<void>
 }
 
 interface Reply {
@@ -103,8 +104,9 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   if (!tokenOk(req, opts.token)) return refuse(401, 'missing or wrong bearer token')
   const fields = parseFields(String(req.headers['content-type'] ?? ''), await readBody(req))
   if (!fields.ip) return refuse(400, 'ip is required')
+  let queued: QueuedBatch
   try {
-    await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description})
+    queued = (await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description})).queued
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate
@@ -115,7 +117,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error
   }
-  await opts.afterSubmit?.().catch(() => undefined)
+  await opts.afterSubmit?.(queued).catch(() => undefined)
   return created
 }
 
