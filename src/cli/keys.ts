@@ -25,6 +25,7 @@ export function readKey(keys: string[], opts: {onEnter?: () => void; onReady?: (
     const finish = (done: () => void) => {
       clearTimeout(settle)
       stdin.removeListener('data', onData)
+      stdin.removeListener('end', onEnd)
       stdin.setRawMode(wasRaw)
       stdin.pause()
       done()
@@ -39,7 +40,10 @@ export function readKey(keys: string[], opts: {onEnter?: () => void; onReady?: (
         if (ch === '\r' || ch === '\n') opts.onEnter?.()
       }
     }
+    // the terminal went away (a closed session): nobody is left to decide
+    const onEnd = () => finish(() => reject(interrupted('the terminal closed')))
     stdin.on('data', onData)
+    stdin.once('end', onEnd)
     stdin.resume()
   })
 }
