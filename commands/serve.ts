@@ -24,12 +24,16 @@ export default class Serve extends DbCommand<typeof Serve> {
     const db = await this.db()
     const token = process.env.IPAM_SERVE_TOKEN || undefined
     this.addSecret(token)
+    // Mail being sent when a shutdown comes is finished first (each message within its sendTimeout).
+    const inFlight = new Set<Promise<unknown>>()
     const server = createIntakeServer({
       pool: db.pool,
       token,
       log: (line) => this.note(line),
       afterSubmit: async (queued) => {
-        await notifyAfterCommit(this, db.pool, queued)
+        const sending = notifyAfterCommit(this, db.pool, queued).finally(() => inFlight.delete(sending))
+        inFlight.add(sending)
+        await sending
       },
     })
     server.listen(this.flags.port, this.flags.host)
@@ -45,6 +49,7 @@ export default class Serve extends DbCommand<typeof Serve> {
     server.close()
     server.closeIdleConnections()
     await once(server, 'close')
+    await Promise.allSettled(inFlight)
     return {stopped: true, signal}
   }
 }

@@ -25,13 +25,15 @@ export interface IntakeOptions {
   token?: string
   /** One line per request (stderr). */
   log: (line: string) => void
-  /** Called after a request was committed with the notifications it queued (sends them). */
+  /** Called after a request was committed and answered, with the notifications it queued (sends them): the agent never waits on mail. */
   afterSubmit?: (queued: QueuedBatch) => Promise<void>
 }
 
 interface Reply {
   status: number
   body: {valid: boolean; message: string}
+  /** Notifications the request queued, sent once the reply is out. */
+  queued?: QueuedBatch
 }
 
 const created: Reply = {status: 200, body: {valid: true, message: 'IP request created'}}
@@ -117,8 +119,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error
   }
-  await opts.afterSubmit?.(queued).catch(() => undefined)
-  return created
+  return {...created, queued}
 }
 
 /** The HTTP intake for request agents (SPEC section 6). */
@@ -152,5 +153,6 @@ export function createIntakeServer(opts: IntakeOptions): Server {
     // Drain what a refused client is still sending, so that the socket closes cleanly.
     req.resume()
     opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${path} ${reply.status} ${Date.now() - started}ms`)
+    if (reply.queued && reply.queued.length > 0) await opts.afterSubmit?.(reply.queued).catch(() => undefined)
   })
 }

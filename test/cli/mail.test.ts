@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {serve} from '../support/serve.js'
 import {TestSmtp, UnansweringSmtp} from '../support/smtp.js'
 
 /** Short timeouts in the URL: documented as milliseconds, and what a command's wait is bounded by. */
@@ -109,6 +110,27 @@ describe('mail never hangs a command and is sent exactly once', () => {
     expect((await run(['notify', 'retry', '--json'], {env: {IPAM_SMTP_URL: good.url}})).json()).toMatchObject({sent: 0, busy: 0})
     expect(good.received.filter((m) => m.to[0] === email)).toHaveLength(1)
     expect((await db.sql('SELECT status FROM ipam_outbox WHERE recipient = ?', [email]))[0].status).toBe('SENT')
+  })
+
+  it('ipam serve answers the agent before mailing support, and a silent SMTP server does not delay the answer', async () => {
+    expect((await run(['settings', 'set', 'support-email', 'noc@example.com'])).code).toBe(0)
+    try {
+      const server = await serve(db.url, {IPAM_SMTP_URL: silent.url('connectionTimeout=8000&greetingTimeout=8000&socketTimeout=8000&sendTimeout=8000')})
+      try {
+        const started = Date.now()
+        const res = await fetch(`${server.base}/v1/agent/ipam/request`, {method: 'POST', body: `ip=192.0.2.${next++}`, headers: {'content-type': 'application/x-www-form-urlencoded'}})
+        expect(await res.text()).toBe('{"valid":true,"message":"IP request created"}')
+        // the send waits out its 8 s; the agent did not
+        expect(Date.now() - started).toBeLessThan(6_000)
+        await until(async () => (await db.sql("SELECT status FROM ipam_outbox WHERE recipient = 'noc@example.com'")).some((r: any) => r.status === 'SENDING'))
+      } finally {
+        server.child.kill('SIGTERM')
+        await server.exited
+      }
+    } finally {
+      await db.sql("DELETE FROM ipam_settings WHERE name = 'support-email'")
+      await db.sql("UPDATE ipam_outbox SET status = 'SENT' WHERE recipient = 'noc@example.com'")
+    }
   })
 
   it('notify retry with no SMTP server configured is a usage error (exit 2) that says how to configure one', async () => {
