@@ -2,6 +2,7 @@ import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../src/cli/base.js'
+import {notifyAfterCommit} from '../src/cli/notify.js'
 import {createIntakeServer} from '../src/requests/http.js'
 
 export default class Serve extends DbCommand<typeof Serve> {
@@ -23,15 +24,16 @@ export default class Serve extends DbCommand<typeof Serve> {
     const db = await this.db()
     const token = process.env.IPAM_SERVE_TOKEN || undefined
     this.addSecret(token)
-    let mark = await this.outboxMark()
+    // Mail being sent when a shutdown comes is finished first (each message within its sendTimeout).
+    const inFlight = new Set<Promise<unknown>>()
     const server = createIntakeServer({
       pool: db.pool,
       token,
       log: (line) => this.note(line),
-      afterSubmit: async () => {
-        const before = mark
-        mark = await this.outboxMark()
-        await this.sendQueued(before)
+      afterSubmit: async (queued) => {
+        const sending = notifyAfterCommit(this, db.pool, queued).finally(() => inFlight.delete(sending))
+        inFlight.add(sending)
+        await sending
       },
     })
     server.listen(this.flags.port, this.flags.host)
@@ -47,6 +49,7 @@ export default class Serve extends DbCommand<typeof Serve> {
     server.close()
     server.closeIdleConnections()
     await once(server, 'close')
+    await Promise.allSettled(inFlight)
     return {stopped: true, signal}
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {conflict} from '../../src/errors.js'
+import {outcome} from '../../src/outcome.js'
 import {openMaster} from '../../src/cli/master.js'
 import {findConflicts, transferPlan} from '../../src/integration/conflicts.js'
 import {requireMigrated} from '../../src/db/schema.js'
@@ -27,14 +27,9 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
         if (conflicts.length > 0) this.out(this.table(['Conflict', 'On this platform', 'On the master'], conflicts.map((c) => [c.kind, c.platform, c.master])))
         else this.out('No conflicts: `ipam integration setup` can join this platform to the master.')
       }
-      if (conflicts.length > 0) {
-        if (this.json) {
-          process.exitCode = 4
-          return result
-        }
-        throw conflict('conflicts', `${plural(conflicts.length, 'conflict')} between this platform and the master`, 'resolve them (rename pools, remove or renumber networks and ranges) and check again')
-      }
-      return result
+      if (conflicts.length > 0 && !this.json) this.warnUser(`${plural(conflicts.length, 'conflict')} between this platform and the master: resolve them (rename pools, remove or renumber networks and ranges) and check again`)
+      // Conflicts are the check's finding, in text and JSON alike: the report, and exit 4.
+      return outcome(result, conflicts.length > 0 ? 'conflict' : undefined)
     } finally {
       await master.close()
     }

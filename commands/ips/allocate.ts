@@ -1,12 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
 import {addressCount} from '../../src/text.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   static override routeToMaster = true
-  static override summary = 'Allocate a given address, or the next free one(s) of a pool'
+  static override summary = 'Allocate a given address, or the next free addresses of a pool'
   static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast, anycast and gateway addresses (also of networks nested in the range) and addresses with a PENDING request. --count N is all or nothing. A given address with a PENDING request is refused unless --force, which rejects the request.'
   static override examples = [
     '<%= config.bin %> ips allocate --pool office --assigned-to alice --assign-type USER',
@@ -27,19 +28,19 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
 
   public async run() {
     const db = await this.db()
-    // only --force can queue a message (to the requester whose request it rejects)
-    const mark = this.flags.force ? await this.outboxMark() : 0
-    const result = await allocate(db.pool, {
+    const spinner = this.spinner()
+    spinner.start(this.args.ip ? `Allocating ${this.args.ip}` : `Allocating ${this.flags.count ?? 1} from pool ${this.flags.pool}`)
+    const {queued, ...result} = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
       assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description, force: this.flags.force,
-    })
+    }).finally(() => spinner.stop())
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)
       else for (const a of result.addresses) this.out(a.address)
       this.note(`Allocated ${addressCount(result.addresses.length)}${result.pool ? ` from pool ${result.pool}` : ''} as ${this.flags.status}.`)
       for (const id of result.rejectedRequests) this.note(`Rejected request #${id}, which wanted this address.`)
     }
-    if (result.rejectedRequests.length > 0) await this.sendQueued(mark)
+    await notifyAfterCommit(this, db.pool, queued)
     return result
   }
 }

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
@@ -22,10 +23,11 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
       this.note(`Removing ${plan.network.cidr} also removes ${what(plan)}${plan.requests === 0 ? '' : ` and rejects ${requestCount(plan.requests)} ("network removed")`}.`)
       await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${what(plan)}${plan.requests === 0 ? '' : `, rejecting ${requestCount(plan.requests)}`}?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
     }
-    const mark = await this.outboxMark()
-    const result = await removeNetwork(db.pool, plan.network.id, plan)
+    const spinner = this.spinner()
+    spinner.start(`Removing ${plan.network.cidr}`)
+    const {queued, ...result} = await removeNetwork(db.pool, plan.network.id, plan).finally(() => spinner.stop())
     if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${what(result)}${result.requests === 0 ? '' : `; rejected ${requestCount(result.requests)}`}.`)
-    await this.sendQueued(mark)
+    await notifyAfterCommit(this, db.pool, queued)
     return result
   }
 }

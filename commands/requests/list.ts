@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {listRequests} from '../../src/requests/requests.js'
-import {statusBadge} from '../../src/requests/render.js'
+import {statusBadge} from '../../src/cli/requests.js'
 
 export default class RequestsList extends DbCommand<typeof RequestsList> {
   static override routeToMaster = true

@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {decisionsExit} from '../../src/cli/decisions.js'
+import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {osUser} from '../../src/admin/audit.js'
-import {rejectMany} from '../../src/requests/requests.js'
+import {firstFailure, rejectMany} from '../../src/requests/requests.js'
+import {outcome} from '../../src/outcome.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsReject extends DbCommand<typeof RequestsReject> {
@@ -18,11 +19,9 @@ export default class RequestsReject extends DbCommand<typeof RequestsReject> {
     const {argv} = await this.parse(RequestsReject)
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
     const db = await this.db()
-    const mark = await this.outboxMark()
-    const results = await rejectMany(db.pool, argv as string[], this.flags.reason, by)
+    const {decisions: results, queued} = await rejectMany(db.pool, argv as string[], this.flags.reason, by)
     if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.red('rejected') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
-    await this.sendQueued(mark)
-    process.exitCode = decisionsExit(results)
-    return {results}
+    await notifyAfterCommit(this, db.pool, queued)
+    return outcome({results}, firstFailure(results))
   }
 }

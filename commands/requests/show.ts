@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {showRequest} from '../../src/requests/requests.js'
-import {statusBadge} from '../../src/requests/render.js'
+import {statusBadge} from '../../src/cli/requests.js'
 
 export default class RequestsShow extends DbCommand<typeof RequestsShow> {
   static override routeToMaster = true

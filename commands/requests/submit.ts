@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {submitRequest} from '../../src/requests/requests.js'
 
 export default class RequestsSubmit extends DbCommand<typeof RequestsSubmit> {
@@ -20,10 +21,9 @@ export default class RequestsSubmit extends DbCommand<typeof RequestsSubmit> {
 
   public async run() {
     const db = await this.db()
-    const mark = await this.outboxMark()
-    const r = await submitRequest(db.pool, {ip: this.flags.ip, email: this.flags.email, ipRange: this.flags['ip-range'], region: this.flags.region, description: this.flags.description})
+    const {request: r, queued} = await submitRequest(db.pool, {ip: this.flags.ip, email: this.flags.email, ipRange: this.flags['ip-range'], region: this.flags.region, description: this.flags.description})
     if (!this.json) this.out(`Request #${r.id} for ${r.ip} in ${r.network} is PENDING.`)
-    await this.sendQueued(mark)
+    await notifyAfterCommit(this, db.pool, queued)
     return r
   }
 }

@@ -3,12 +3,10 @@ import type {ChalkInstance} from 'chalk'
 
 import {type Database, mapDriverError, openDatabase, resolveConnection} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
-import {DEFAULT_PROFILE, profilePath, readProfiles} from '../db/profiles.js'
-import {smtpMailer} from '../requests/mailer.js'
-import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
 import {maskedUrl, maskSecretsInText} from '../db/url.js'
 import {routeToMaster} from '../integration/routing.js'
 import {IpamError} from '../errors.js'
+import {failureOf} from '../outcome.js'
 import {Exit, exitCodeOf} from './errors.js'
 import {installInterruptHandler} from '../interrupt.js'
 import {escapeControl, plural} from '../text.js'
@@ -88,11 +86,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** Progress, warnings and notes go to stderr. */
-  protected note(text: string): void {
+  public note(text: string): void {
     process.stderr.write(`${this.mask(text)}\n`)
   }
 
-  protected warnUser(text: string): void {
+  public warnUser(text: string): void {
     process.stderr.write(`${makeChalk(colorEnabled({noColor: !this.useColor, stdoutIsTTY: process.stderr.isTTY})).yellow('Warning:')} ${this.mask(text)}\n`)
   }
 
@@ -117,7 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** Registers a value that must never be printed (passwords, tokens). */
-  protected addSecret(secret: string | undefined): void {
+  public addSecret(secret: string | undefined): void {
     if (secret) this.secrets.push(secret)
   }
 
@@ -125,6 +123,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     let out = maskSecretsInText(text)
     for (const s of this.secrets) if (s.length > 0) out = out.split(s).join('****')
     return out
+  }
+
+  /** A result that reports a partial failure (see src/outcome.ts) sets the exit code of its first failure's kind. */
+  public override async _run<R>(): Promise<R> {
+    const result = await super._run<R>()
+    const failed = failureOf(result)
+    if (failed && !process.exitCode) process.exitCode = exitCodeOf(failed)
+    return result
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
@@ -190,7 +196,6 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
 
   private database?: Database
   private platformDatabase?: Database
-  private waitingNoted = false
 
   /** Opens the database; checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
@@ -227,55 +232,9 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     return database
   }
 
-  /** SMTP from IPAM_SMTP_URL / IPAM_MAIL_FROM, else the profile's smtp-url / mail-from. */
-  protected async mailer(): Promise<Mailer | undefined> {
-    const flags = this.flags as {profile?: string}
-    let url = process.env.IPAM_SMTP_URL
-    let from = process.env.IPAM_MAIL_FROM
-    if (!url || !from) {
-      const profiles = await readProfiles(profilePath(this.config.configDir))
-      const profile = profiles.profiles[flags.profile || process.env.IPAM_PROFILE || DEFAULT_PROFILE] ?? {}
-      url ||= profile['smtp-url']
-      from ||= profile['mail-from']
-    }
-    const password = url ? /^smtps?:\/\/[^:@/]*:([^@]*)@/i.exec(url)?.[1] : undefined
-    if (password) {
-      this.addSecret(password)
-      try {
-        this.addSecret(decodeURIComponent(password))
-      } catch {}
-    }
-    return smtpMailer(url, from)
-  }
-
-  /** Where the outbox stands before a change, so that the messages it queues can be sent after commit. */
-  protected async outboxMark(): Promise<number> {
-    const [rows] = await (await this.db()).pool.query<any[]>('SELECT COALESCE(MAX(id), 0) AS id FROM ipam_outbox')
-    return Number(rows[0].id)
-  }
-
-  /**
-   * Sends what the command queued, after its commit. A failed send is a
-   * warning, never a failed command: the message stays for `ipam notify retry`.
-   */
-  protected async sendQueued(mark: number): Promise<DeliveryReport | undefined> {
-    const db = await this.db()
-    const ids = await queuedSince(db.pool, mark + 1)
-    if (ids.length === 0) return undefined
-    let mailer: Mailer | undefined
-    try {
-      mailer = await this.mailer()
-    } catch (error) {
-      this.warnUser(`notifications not sent: ${(error as Error).message}`)
-      return {sent: 0, failed: [], waiting: ids.length}
-    }
-    const report = await deliver(db.pool, mailer, {ids})
-    if (report.waiting > 0 && !this.waitingNoted) {
-      this.waitingNoted = true
-      this.note(`${plural(report.waiting, 'notification')} wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
-    }
-    for (const f of report.failed) this.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
-    return report
+  /** The profile named by --profile / IPAM_PROFILE, if any. */
+  public get profileName(): string | undefined {
+    return (this.flags as {profile?: string}).profile
   }
 
   public override async finally(error: Error | undefined): Promise<void> {

@@ -68,7 +68,11 @@ export interface Spinner {
 
 const silentSpinner: Spinner = {start() {}, update() {}, succeed() {}, fail() {}, stop() {}}
 
-/** A spinner on stderr, only when stderr is a terminal and --json is off. */
+/**
+ * A spinner on stderr, only when stderr is a terminal and --json is off: the
+ * one place spinners are made. ora's default would put the terminal in raw
+ * mode to swallow keystrokes, and Ctrl-C would then never become SIGINT.
+ */
 export function makeSpinner(opts: {json?: boolean}): Spinner {
   if (opts.json || !process.stderr.isTTY) return silentSpinner
   let spinner: Ora | undefined
@@ -78,7 +82,7 @@ export function makeSpinner(opts: {json?: boolean}): Spinner {
       wanted = text
       // ora is loaded only for a terminal; a fast command may finish before it shows.
       import('ora').then(({default: ora}) => {
-        if (wanted !== undefined) spinner = ora({text: wanted, stream: process.stderr}).start()
+        if (wanted !== undefined) spinner = ora({text: wanted, stream: process.stderr, discardStdin: false}).start()
       }, () => undefined)
     },
     update(text) {

@@ -251,6 +251,15 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE ip_request DROP KEY uq_request_pending',
     ],
   },
+  {
+    version: 4,
+    name: 'outbox claims expire (a message whose sender died mid-send is sent again)',
+    statements: [
+      'ALTER TABLE ipam_outbox ADD COLUMN claim_expires_at DATETIME(6) NULL AFTER claimed_at',
+      // claims taken before this step: give them the default send timeout and its margin
+      "UPDATE ipam_outbox SET claim_expires_at = claimed_at + INTERVAL 35 SECOND WHERE status = 'SENDING' AND claim_expires_at IS NULL",
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

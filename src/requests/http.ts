@@ -15,6 +15,7 @@ const HTTP_STATUS_OF_KIND: Record<ErrorKind, number> = {
   interrupted: 503,
 }
 import {isConnectionError} from '../db/connect.js'
+import type {QueuedBatch} from './notify.js'
 import {submitRequest} from './requests.js'
 
 export const MAX_BODY = 16 * 1024
@@ -24,13 +25,15 @@ export interface IntakeOptions {
   token?: string
   /** One line per request (stderr). */
   log: (line: string) => void
-  /** Called after a request was committed (sends its notification). */
-  afterSubmit?: () => Promise<void>
+  /** Called after a request was committed and answered, with the notifications it queued (sends them): the agent never waits on mail. */
+  afterSubmit?: (queued: QueuedBatch) => Promise<void>
 }
 
 interface Reply {
   status: number
   body: {valid: boolean; message: string}
+  /** Notifications the request queued, sent once the reply is out. */
+  queued?: QueuedBatch
 }
 
 const created: Reply = {status: 200, body: {valid: true, message: 'IP request created'}}
@@ -103,8 +106,9 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   if (!tokenOk(req, opts.token)) return refuse(401, 'missing or wrong bearer token')
   const fields = parseFields(String(req.headers['content-type'] ?? ''), await readBody(req))
   if (!fields.ip) return refuse(400, 'ip is required')
+  let queued: QueuedBatch
   try {
-    await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description}, {fieldNames: {ipRange: 'ipRange'}})
+    queued = (await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description}, {fieldNames: {ipRange: 'ipRange'}})).queued
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate
@@ -115,8 +119,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error
   }
-  await opts.afterSubmit?.().catch(() => undefined)
-  return created
+  return {...created, queued}
 }
 
 /** The HTTP intake for request agents (SPEC section 6). */
@@ -150,5 +153,6 @@ export function createIntakeServer(opts: IntakeOptions): Server {
     // Drain what a refused client is still sending, so that the socket closes cleanly.
     req.resume()
     opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${path} ${reply.status} ${Date.now() - started}ms`)
+    if (reply.queued && reply.queued.length > 0) await opts.afterSubmit?.(reply.queued).catch(() => undefined)
   })
 }

@@ -1,7 +1,7 @@
 import {osUser} from '../admin/audit.js'
 import type {Tx} from '../db/tx.js'
 import {type Family, formatAddress} from '../net/ip.js'
-import {enqueueMany} from './outbox.js'
+import {enqueue} from './outbox.js'
 
 /** What a rejection needs to know about a PENDING request. */
 export interface PendingRequest {
@@ -22,13 +22,14 @@ export async function auditRequests(tx: Tx, action: string, entries: {id: number
 /**
  * Rejects PENDING requests in the caller's transaction (the caller has locked
  * them): status, audit and one message per requester with an e-mail, queued
- * in the outbox so it exists exactly when the rejection does.
+ * in the outbox so it exists exactly when the rejection does. Returns the
+ * queued message ids, to send after the commit.
  */
-export async function rejectInTx(tx: Tx, requests: PendingRequest[], reason: string | null, by = osUser()): Promise<void> {
-  if (requests.length === 0) return
+export async function rejectInTx(tx: Tx, requests: PendingRequest[], reason: string | null, by = osUser()): Promise<number[]> {
+  if (requests.length === 0) return []
   await tx.query("UPDATE ip_request SET status = 'REJECTED', reason = ?, decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?) AND status = 'PENDING'", [reason, by, requests.map((r) => r.id)])
   await auditRequests(tx, 'requests.reject', requests.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, reason, by}})))
-  await enqueueMany(tx, requests.filter((r) => r.email).map((r) => ({
+  return enqueue(tx, requests.filter((r) => r.email).map((r) => ({
     kind: 'request.rejected',
     recipient: r.email!,
     subject: `Your IP request #${r.id} for ${r.ip} was rejected`,

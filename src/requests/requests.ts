@@ -8,7 +8,8 @@ import {type Family, formatAddress, parseAddress, parseRange} from '../net/ip.js
 import {checkAssignType} from '../space/addresses.js'
 import {findNetwork, networkContaining} from '../space/model.js'
 import {checkEmail, checkText, checkWord, isIdText, quote} from '../text.js'
-import {enqueue, enqueueMany} from './outbox.js'
+import type {QueuedBatch} from './notify.js'
+import {enqueue} from './outbox.js'
 import {auditRequests, rejectInTx} from './rejection.js'
 
 export const REQUEST_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const
@@ -27,6 +28,8 @@ export interface RequestView {
   id: number
   ip: string
   family: Family
+  /** The address as a number (not in JSON output: `ip` is its text). */
+  readonly addr: bigint
   network: string | null
   networkId: number | null
   email: string | null
@@ -48,9 +51,10 @@ export interface RequestView {
 
 export function toRequestView(r: any): RequestView {
   const family = Number(r.family) as Family
-  return {
+  const addr = BigInt(r.addr)
+  const view = {
     id: Number(r.id),
-    ip: formatAddress(family, BigInt(r.addr)),
+    ip: formatAddress(family, addr),
     family,
     network: r.network_cidr,
     networkId: r.ipnet_id === null ? null : Number(r.ipnet_id),
@@ -68,6 +72,8 @@ export function toRequestView(r: any): RequestView {
     decidedAt: r.decided_at,
     requestedAt: r.requested_at,
   }
+  // kept for the domain's own use, left out of JSON (a bigint cannot be serialised)
+  return Object.defineProperty(view, 'addr', {value: addr, enumerable: false}) as RequestView
 }
 
 const REQUEST_COLUMNS = `id, family, addr, ipnet_id, network_cidr, email, ip_range, region, description, requested_by, assign_type, status, reason, decided_by, decided_at, requested_at,
@@ -101,7 +107,7 @@ export function checkSubmission(input: SubmitInput, names: FieldNames = {}) {
  * PENDING request per address and network exist, whatever the interleaving,
  * also when a network was removed by hand and added again (new id, same CIDR).
  */
-export async function submitRequest(pool: Pool, input: SubmitInput, opts: {requestedBy?: string; fieldNames?: FieldNames} = {}): Promise<RequestView> {
+export async function submitRequest(pool: Pool, input: SubmitInput, opts: {requestedBy?: string; fieldNames?: FieldNames} = {}): Promise<{request: RequestView; queued: QueuedBatch}> {
   const s = checkSubmission(input, opts.fieldNames)
   return withTransaction(pool, async (tx) => {
     const net = await networkContaining(tx, s.a.family, s.a.value)
@@ -126,8 +132,7 @@ export async function submitRequest(pool: Pool, input: SubmitInput, opts: {reque
     const request = await getRequest(tx, id)
     await audit(tx, {action: 'requests.submit', objectType: 'request', objectId: id, detail: {ip: request.ip, network: net.cidr, email: s.email, region: s.region}})
     const support = await getSetting(tx, 'support-email')
-    if (support) {
-      await enqueue(tx, {
+    const queued = !support ? [] : await enqueue(tx, [{
         kind: 'request.submitted',
         recipient: support,
         subject: `IP request #${id}: ${request.ip} in ${net.cidr}`,
@@ -144,9 +149,8 @@ export async function submitRequest(pool: Pool, input: SubmitInput, opts: {reque
           ``,
           `Decide with: ipam requests approve ${id}   or   ipam requests reject ${id} --reason "..."`,
         ].join('\n'),
-      })
-    }
-    return request
+      }])
+    return {request, queued}
   })
 }
 
@@ -192,10 +196,9 @@ export async function listRequests(pool: Pool, filter: RequestFilter = {}): Prom
 
 /** What stands in the way of approving: the address is taken, or other requests want it. */
 export async function requestConflicts(db: Pool | Tx, r: RequestView) {
-  const a = parseAddress(r.ip)
   const [[ips], [others]] = await Promise.all([
-    db.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [a.family, a.value]),
-    db.query<any[]>("SELECT id, email FROM ip_request WHERE family = ? AND addr = ? AND status = 'PENDING' AND id <> ?", [a.family, a.value, r.id]),
+    db.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [r.family, r.addr]),
+    db.query<any[]>("SELECT id, email FROM ip_request WHERE family = ? AND addr = ? AND status = 'PENDING' AND id <> ?", [r.family, r.addr, r.id]),
   ])
   return {
     address: ips[0] ? {status: ips[0].status as string, assignedTo: ips[0].assigned_to as string | null} : null,
@@ -218,6 +221,12 @@ export async function showRequest(pool: Pool, id: string) {
 
 function decidedError(r: RequestView): IpamError {
   return conflict('already_decided', `request #${r.id} is already ${r.status}${r.decidedBy ? ` by ${r.decidedBy}` : ''}${r.decidedAt ? ` at ${r.decidedAt.slice(0, 19)}` : ''}`)
+}
+
+/** Per-id results, and the notifications the decisions queued. */
+export interface Decisions {
+  decisions: Decision[]
+  queued: QueuedBatch
 }
 
 export interface Decision {
@@ -283,16 +292,15 @@ function order(ids: string[], valid: number[], decisions: Map<number, Decision>,
  * again); the unique key on `ip` keeps each address single. An address held
  * by someone else refuses that approval and its request stays PENDING.
  */
-export async function approveMany(pool: Pool, ids: string[], by = osUser()): Promise<Decision[]> {
+export async function approveMany(pool: Pool, ids: string[], by = osUser()): Promise<Decisions> {
   const {valid, invalid} = parseIds(ids)
+  let queued: QueuedBatch = []
   const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
+    queued = []
     const {pending, failures} = await lockRequests(tx, valid)
     const out = new Map(failures)
     if (pending.length > 0) {
-      const keys = pending.map((r) => {
-        const a = parseAddress(r.ip)
-        return [a.family, a.value] as [Family, bigint]
-      })
+      const keys = pending.map((r) => [r.family, r.addr] as [Family, bigint])
       const [held] = await tx.query<any[]>('SELECT id, family, addr, status, assigned_to FROM ip WHERE (family, addr) IN (?) FOR UPDATE', [keys])
       const holder = new Map(held.map((h) => [`${h.family}-${h.addr}`, h]))
       // the approved request behind an address, to name who holds it
@@ -330,7 +338,7 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
       if (approved.length > 0) {
         await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [by, approved.map((r) => r.id)])
         await auditRequests(tx, 'requests.approve', approved.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
-        await enqueueMany(tx, approved.filter((r) => r.email).map((r) => ({
+        queued = await enqueue(tx, approved.filter((r) => r.email).map((r) => ({
           kind: 'request.approved',
           recipient: r.email!,
           subject: `Your IP request #${r.id} for ${r.ip} was approved`,
@@ -341,28 +349,40 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
     }
     return out
   })
-  return order(ids, valid, decisions, invalid)
+  return {decisions: order(ids, valid, decisions, invalid), queued}
 }
 
 /** Rejects PENDING requests, each on its own, in one transaction; the reason goes to each requester. */
-export async function rejectMany(pool: Pool, ids: string[], reason: string | undefined, by = osUser()): Promise<Decision[]> {
+export async function rejectMany(pool: Pool, ids: string[], reason: string | undefined, by = osUser()): Promise<Decisions> {
   const why = reason === undefined || reason.trim() === '' ? null : checkText('reason', reason, 2000, {multiline: true})!
   const {valid, invalid} = parseIds(ids)
+  let queued: QueuedBatch = []
   const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
+    queued = []
     const {pending, failures} = await lockRequests(tx, valid)
     const out = new Map(failures)
     if (pending.length > 0) {
-      await rejectInTx(tx, pending, why, by)
+      queued = await rejectInTx(tx, pending, why, by)
       for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}: REJECTED`})
     }
     return out
   })
-  return order(ids, valid, decisions, invalid)
+  return {decisions: order(ids, valid, decisions, invalid), queued}
 }
 
-/** One decision, as an error when it failed (triage, which decides one request at a time). */
-export async function decideOne(decide: () => Promise<Decision[]>): Promise<Decision> {
-  const [d] = await decide()
-  if (!d.ok) throw new IpamError(d.kind ?? 'bug', d.code ?? 'failed', d.message)
-  return d
+/** Approves one request (triage decides one at a time); a refusal is a failed decision, not an error. */
+export async function approveOne(pool: Pool, id: number, by = osUser()): Promise<{decision: Decision; queued: QueuedBatch}> {
+  const {decisions, queued} = await approveMany(pool, [String(id)], by)
+  return {decision: decisions[0], queued}
+}
+
+/** Rejects one request, with an optional reason. */
+export async function rejectOne(pool: Pool, id: number, reason: string | undefined, by = osUser()): Promise<{decision: Decision; queued: QueuedBatch}> {
+  const {decisions, queued} = await rejectMany(pool, [String(id)], reason, by)
+  return {decision: decisions[0], queued}
+}
+
+/** The kind of the first failed decision: what the exit code reports (undefined when all succeeded). */
+export function firstFailure(decisions: Decision[]): ErrorKind | undefined {
+  return decisions.find((d) => !d.ok)?.kind ?? (decisions.some((d) => !d.ok) ? 'bug' : undefined)
 }

@@ -107,6 +107,8 @@ export interface AllocateResult {
   addresses: AddressView[]
   /** Requests rejected because `force` took their address. */
   rejectedRequests: number[]
+  /** Outbox messages the rejections queued, to send after the commit. */
+  queued: number[]
 }
 
 /**
@@ -158,7 +160,7 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<Alloca
     const indexes = new Map<Family, NetworkIndex>()
     for (const c of chosen) indexes.set(c.family, await networksOverlapping(tx, c.family, c.addrs[0], c.addrs.at(-1)!))
     const networkOf = (family: Family, a: bigint) => indexes.get(family)?.find(family, a)?.cidr ?? null
-    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf), rejectedRequests: []}
+    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf), rejectedRequests: [], queued: []}
   })
 }
 
@@ -230,9 +232,9 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
-    await rejectInTx(tx, requests, `${formatAddress(a.family, a.value)} was allocated to ${f.assignedTo ?? 'someone else'} by ${osUser()} (ips allocate --force)`)
+    const queued = await rejectInTx(tx, requests, `${formatAddress(a.family, a.value)} was allocated to ${f.assignedTo ?? 'someone else'} by ${osUser()} (ips allocate --force)`)
     await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f, ...(requests.length > 0 ? {rejectedRequests: requests.map((r) => r.id)} : {})}})
-    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr), rejectedRequests: requests.map((r) => r.id)}
+    return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr), rejectedRequests: requests.map((r) => r.id), queued}
   })
 }
 

@@ -194,10 +194,10 @@ export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<Remo
       throw conflict('changed', `${net.cidr} changed while you were confirming (now ${plan.addresses} addresses, ${plan.ranges} ranges); nothing was removed`, 'run the command again')
     }
     const requests = await lockPendingOfNetwork(tx, net.id)
-    await rejectInTx(tx, requests, 'network removed')
+    const queued = await rejectInTx(tx, requests, 'network removed')
     for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
-    return {removed: networkView(net), ...plan}
+    return {removed: networkView(net), ...plan, queued}
   })
 }

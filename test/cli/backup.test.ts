@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {gunzipSync, gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {LATEST_VERSION} from '../../src/db/schema.js'
 import {cliFor, tempHome} from '../support/cli.js'
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'

@@ -3,6 +3,7 @@ import {chmod, mkdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {LATEST_VERSION} from '../../src/db/schema.js'
 import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'

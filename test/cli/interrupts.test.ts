@@ -12,6 +12,7 @@ import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {runPty} from '../support/pty.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const filesIn = (d: string) => (existsSync(d) ? readdirSync(d) : [])
 
 /** Starts the CLI with pipes (no terminal), so that a signal can be sent to it while it works. */
 function start(args: string[], env: Record<string, string>, home: string) {
@@ -25,6 +26,9 @@ function start(args: string[], env: Record<string, string>, home: string) {
 
 describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () => {
   let db: TestDatabase
+  /** 120,000 addresses in 10.0.0.0/14 and a pool `wide` over 10.8.0.0/13: slow enough for a spinner to show. */
+  let big: TestDatabase
+  let bigBackup = ''
   let run: ReturnType<typeof cliFor>
   const home = tempHome()
   const dir = mkdtempSync(join(tmpdir(), 'ipam-interrupts-'))
@@ -38,56 +42,114 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     for (let i = 1; i <= 120_000; i++) lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},ALLOCATED`)
     csv = join(dir, 'big.csv')
     writeFileSync(csv, `${lines.join('\n')}\n`)
+    big = await freshDatabase('interrupts_big')
+    const runBig = cliFor(big.url, home)
+    for (const args of [['networks', 'add', '10.0.0.0/14'], ['networks', 'add', '10.8.0.0/13'], ['pools', 'add', 'wide'], ['ranges', 'add', 'wide', '10.8.0.0/13'], ['ips', 'import', csv]]) {
+      const r = await runBig(args, {timeoutMs: 300_000})
+      expect(r.code, r.stderr).toBe(0)
+    }
+    bigBackup = join(dir, 'big.ipam-backup.gz')
+    expect((await runBig(['backup', '-o', bigBackup], {timeoutMs: 300_000})).code).toBe(0)
   })
   afterAll(async () => {
     await db.drop()
+    await big.drop()
   })
 
-  it('SIGINT in the middle of a long import: exit 130 and not one row of it', async () => {
-    const before = await tableChecksums(db)
-    const {child, done} = start(['ips', 'import', csv], {IPAM_DATABASE_URL: db.url}, home)
-    // A dirty read sees the import's rows before it commits: interrupt once some are in.
-    const u = parseDbUrl(db.url)
-    const conn = await mysql.createConnection({host: u.hosts[0].host, port: u.hosts[0].port, user: u.user, database: u.database})
-    await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED')
+  /**
+   * Ctrl-C typed on the terminal while the command's spinner shows (ora must not have swallowed it):
+   * exit 130 soon after the key, and no table changed.
+   */
+  async function ctrlCUnderSpinner(target: TestDatabase, args: string[], spinnerText: string) {
+    const before = await tableChecksums(target)
+    const session = runPty(args, {env: {IPAM_DATABASE_URL: target.url}, home})
+    await session.expect(spinnerText, 60_000)
+    const typedAt = Date.now()
+    session.interrupt()
+    const {code} = await session.exited()
+    const took = Date.now() - typedAt
+    expect(code, session.output).toBe(130)
+    expect(session.output).toMatch(/Interrupted/)
+    // "within a second" on an idle machine; generous here, the suite shares two cores
+    expect(took).toBeLessThan(5_000)
+    expect(await tableChecksums(target)).toEqual(before)
+    return took
+  }
+
+  it('Ctrl-C typed while an import spins: exit 130 and not one row of it', async () => {
+    const empty = await freshDatabase('ctrlc_import')
     try {
-      for (;;) {
-        const [[row]] = await conn.query<any[]>('SELECT COUNT(*) AS n FROM ip')
-        if (Number(row.n) >= 10_000) break
-        if (child.exitCode !== null) throw new Error(`the import ended first: ${(await done).stderr}`)
-        await sleep(20)
-      }
+      expect((await cliFor(empty.url, home)(['networks', 'add', '10.0.0.0/14'])).code).toBe(0)
+      await ctrlCUnderSpinner(empty, ['ips', 'import', csv], 'Importing')
     } finally {
-      await conn.end()
+      await empty.drop()
     }
-    child.kill('SIGINT')
-    const r = await done
-    expect(r.code, r.stderr).toBe(130)
-    expect(r.stderr).toMatch(/Interrupted/)
-    expect(await tableChecksums(db)).toEqual(before)
   })
 
-  it('SIGINT during a backup leaves no file, not even a partial one', async () => {
-    expect((await run(['ips', 'import', csv])).code).toBe(0)
-    const out = join(dir, 'b', 'x.ipam-backup.gz')
-    const {child, done} = start(['backup', '-o', out], {IPAM_DATABASE_URL: db.url}, home)
-    while (!existsSync(`${out}.partial`)) {
-      if (child.exitCode !== null) throw new Error(`the backup ended first: ${(await done).stderr}`)
-      await sleep(10)
+  it('Ctrl-C typed while a backup spins: exit 130 and no file, not even a partial one', async () => {
+    const out = join(dir, 'ctrlc-backup', 'x.ipam-backup.gz')
+    await ctrlCUnderSpinner(big, ['backup', '-o', out], 'Writing')
+    expect(filesIn(join(dir, 'ctrlc-backup'))).toEqual([])
+  })
+
+  it('Ctrl-C typed while a restore spins: exit 130 and the data as it was', async () => {
+    await ctrlCUnderSpinner(big, ['restore', bigBackup, '--yes'], 'Restoring')
+  })
+
+  it('Ctrl-C typed while purge writes its backup, or while it deletes: exit 130, nothing purged', async () => {
+    const backup = join(dir, 'ctrlc-purge', 'p.ipam-backup.gz')
+    await ctrlCUnderSpinner(big, ['purge', '--yes', '--backup', backup], 'Writing the backup')
+    expect(filesIn(join(dir, 'ctrlc-purge'))).toEqual([])
+    await ctrlCUnderSpinner(big, ['purge', '--yes', '--no-backup'], 'Purging')
+  })
+
+  it('Ctrl-C typed while networks remove spins: exit 130, the network and its addresses stay', async () => {
+    await ctrlCUnderSpinner(big, ['networks', 'remove', '10.0.0.0/14', '--yes'], 'Removing 10.0.0.0/14')
+  })
+
+  it('Ctrl-C typed while a large ips allocate --count spins: exit 130, nothing allocated', async () => {
+    await ctrlCUnderSpinner(big, ['ips', 'allocate', '--pool', 'wide', '--count', '400000'], 'Allocating 400000')
+  })
+
+  it('SIGINT (the signal) in the middle of a long import: exit 130 and not one row of it', async () => {
+    const empty = await freshDatabase('sigint_import')
+    const before = await tableChecksums(empty)
+    try {
+      expect((await cliFor(empty.url, home)(['networks', 'add', '10.0.0.0/14'])).code).toBe(0)
+      const after = await tableChecksums(empty)
+      const {child, done} = start(['ips', 'import', csv], {IPAM_DATABASE_URL: empty.url}, home)
+      // A dirty read sees the import's rows before it commits: interrupt once some are in.
+      const u = parseDbUrl(empty.url)
+      const conn = await mysql.createConnection({host: u.hosts[0].host, port: u.hosts[0].port, user: u.user, database: u.database})
+      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED')
+      try {
+        for (;;) {
+          const [[row]] = await conn.query<any[]>('SELECT COUNT(*) AS n FROM ip')
+          if (Number(row.n) >= 10_000) break
+          if (child.exitCode !== null) throw new Error(`the import ended first: ${(await done).stderr}`)
+          await sleep(20)
+        }
+      } finally {
+        await conn.end()
+      }
+      child.kill('SIGINT')
+      const r = await done
+      expect(r.code, r.stderr).toBe(130)
+      expect(r.stderr).toMatch(/Interrupted/)
+      expect(await tableChecksums(empty)).toEqual(after)
+      expect(after).not.toEqual(before)
+    } finally {
+      await empty.drop()
     }
-    child.kill('SIGINT')
-    const r = await done
-    expect(r.code, r.stderr).toBe(130)
-    expect(readdirSync(join(dir, 'b'))).toEqual([])
   })
 
   it('Ctrl-C at a confirmation prompt: exit 130, nothing removed', async () => {
-    const before = await tableChecksums(db)
-    const session = runPty(['networks', 'remove', '10.0.0.0/14'], {env: {IPAM_DATABASE_URL: db.url}, home})
+    const before = await tableChecksums(big)
+    const session = runPty(['networks', 'remove', '10.0.0.0/14'], {env: {IPAM_DATABASE_URL: big.url}, home})
     await session.expect('?')
     session.interrupt()
     expect((await session.exited()).code).toBe(130)
-    expect(await tableChecksums(db)).toEqual(before)
+    expect(await tableChecksums(big)).toEqual(before)
   })
 
   it('SIGINT (the signal, not the key) while a prompt waits: exit 130, nothing purged', async () => {
@@ -104,7 +166,8 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     for (const ip of ['10.3.0.1', '10.3.0.2', '10.3.0.3']) ids.push((await run(['requests', 'submit', '--ip', ip, '--json'])).json().id)
     const session = runPty(['requests', 'triage', '--by', 'triager', '--no-color'], {env: {IPAM_DATABASE_URL: db.url}, home})
     await session.expect(`Decide #${ids[0]}`)
-    session.write('\r')
+    session.write('a')
+    await session.expect(`approved #${ids[0]}`)
     await session.expect(`Decide #${ids[1]}`)
     session.interrupt()
     expect((await session.exited()).code).toBe(130)

@@ -104,7 +104,7 @@ describe('networks map and bars on fixed data', () => {
     const session = runPty(['requests', 'triage', '--no-color'], {env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8'}, home})
     await session.expect('Nearby       192.0.2.0   ×  G        A  R  U [P] ·  ·')
     await session.expect('Decide')
-    session.write('\u001b[B\u001b[B\u001b[B\r')
+    session.write('q')
     await session.expect('Triage summary')
     expect((await session.exited()).code).toBe(0)
   })

@@ -185,9 +185,9 @@ describe('IP requests', () => {
   it('says once that messages wait when no SMTP server is configured', async () => {
     const r = await run(['requests', 'submit', '--ip', '192.0.2.60'])
     expect(r.code).toBe(0)
-    expect(r.stderr.match(/wait in the outbox/g)).toHaveLength(1)
+    expect(r.stderr.match(/waits? in the outbox/g)).toHaveLength(1)
     const retry = await run(['notify', 'retry'])
-    expect(retry.code).toBe(4)
+    expect(retry.code).toBe(2)
     expect(retry.stderr).toContain('no SMTP server is configured')
   })
 
@@ -198,27 +198,27 @@ describe('IP requests', () => {
     expect(r.stderr).toContain('ipam requests reject')
   })
 
-  it('triages through a terminal: approve, reject with a reason, then quit midway, with a summary', async () => {
+  it('triages through a terminal by keys: approve, reject with a reason, then quit midway, with a summary', async () => {
     const pending = (await run(['requests', 'list', '--json'])).json()
     expect(pending.length).toBeGreaterThanOrEqual(3)
     const [first, second, third] = pending
     const session = runPty(['requests', 'triage', '--by', 'triager', '--no-color'], {env: {IPAM_DATABASE_URL: db.url}, home})
     await session.expect(`Request #${first.id}`)
     await session.expect(`Decide #${first.id}`)
-    session.write('\r')
+    session.write('a')
+    await session.expect(`→ approved #${first.id}`)
     await session.expect(`Request #${second.id}`)
     // the second is 192.0.2.30, which bob holds: the card says so before the decision
     expect(second.ip).toBe('192.0.2.30')
     await session.expect('Conflict     address already ALLOCATED to bob')
     await session.expect(`Decide #${second.id}`)
-    session.write('\u001b[B')
-    session.write('\r')
+    session.write('r')
     await session.expect('Reason (optional)')
     session.write('duplicate of an older request\r')
+    await session.expect(`→ rejected #${second.id}: duplicate of an older request`)
     await session.expect(`Request #${third.id}`)
     await session.expect(`Decide #${third.id}`)
-    session.write('\u001b[B\u001b[B\u001b[B')
-    session.write('\r')
+    session.write('q')
     await session.expect('Triage summary')
     expect((await session.exited()).code).toBe(0)
     expect(session.output).toMatch(/1 approved, 1 rejected, 0 skipped/)

@@ -18,8 +18,8 @@ describe('requests whose network goes away', () => {
   })
 
   it('removing a network rejects its PENDING requests ("network removed") and tells each requester, in the same transaction', async () => {
-    const mine = await submitRequest(db.pool, {ip: '192.0.2.10', email: 'alice@example.com'})
-    const anon = await submitRequest(db.pool, {ip: '192.0.2.11'})
+    const mine = (await submitRequest(db.pool, {ip: '192.0.2.10', email: 'alice@example.com'})).request
+    const anon = (await submitRequest(db.pool, {ip: '192.0.2.11'})).request
     const plan = await planNetworkRemoval(db.pool, '192.0.2.0/24')
     expect(plan.requests).toBe(2)
     const before = Number((await db.sql('SELECT COALESCE(MAX(id), 0) AS id FROM ipam_outbox'))[0].id)
@@ -46,10 +46,10 @@ describe('requests whose network goes away', () => {
   })
 
   it('a network deleted by hand-written SQL leaves its requests orphaned: listed as such, never approved, still rejected; one PENDING per address after re-adding', async () => {
-    const old = await submitRequest(db.pool, {ip: '192.0.2.20', email: 'bob@example.com'})
+    const old = (await submitRequest(db.pool, {ip: '192.0.2.20', email: 'bob@example.com'})).request
     await db.sql('DELETE FROM ipnet')
     expect((await listRequests(db.pool))[0]).toMatchObject({id: old.id, status: 'PENDING', orphaned: true, network: '192.0.2.0/24'})
-    const [approval] = await approveMany(db.pool, [String(old.id)])
+    const [approval] = (await approveMany(db.pool, [String(old.id)])).decisions
     expect(approval).toMatchObject({ok: false, kind: 'conflict', code: 'orphaned'})
     expect(approval.message).toContain('orphaned')
     expect(await db.sql('SELECT COUNT(*) AS n FROM ip')).toEqual([{n: '0'}])
@@ -58,11 +58,11 @@ describe('requests whose network goes away', () => {
     const dup = await refusal(submitRequest(db.pool, {ip: '192.0.2.20'}))
     expect(dup.kind).toBe('conflict')
     expect(dup.message).toContain(`#${old.id}, orphaned`)
-    const [rejection] = await rejectMany(db.pool, [String(old.id)], 'network removed')
+    const [rejection] = (await rejectMany(db.pool, [String(old.id)], 'network removed')).decisions
     expect(rejection).toMatchObject({ok: true, status: 'REJECTED'})
-    const fresh = await submitRequest(db.pool, {ip: '192.0.2.20'})
+    const fresh = (await submitRequest(db.pool, {ip: '192.0.2.20'})).request
     expect(fresh.orphaned).toBe(false)
-    expect((await approveMany(db.pool, [String(fresh.id)]))[0]).toMatchObject({ok: true, status: 'APPROVED'})
+    expect(((await approveMany(db.pool, [String(fresh.id)])).decisions)[0]).toMatchObject({ok: true, status: 'APPROVED'})
   })
 })
 
@@ -104,12 +104,12 @@ describe('approvals that would contradict each other', () => {
 
   it('two anonymous requests for one address (one filed before a nested network existed): the second approval is refused, naming the holder', async () => {
     await db.sql('DELETE FROM ipnet WHERE cidr = ?', ['192.0.2.0/25'])
-    const first = await submitRequest(db.pool, {ip: '192.0.2.30'})
+    const first = (await submitRequest(db.pool, {ip: '192.0.2.30'})).request
     await addNetwork(db.pool, {cidr: '192.0.2.0/25'})
-    const second = await submitRequest(db.pool, {ip: '192.0.2.30'})
+    const second = (await submitRequest(db.pool, {ip: '192.0.2.30'})).request
     expect([first.network, second.network]).toEqual(['192.0.2.0/24', '192.0.2.0/25'])
-    expect((await approveMany(db.pool, [String(first.id)]))[0].ok).toBe(true)
-    const [d] = await approveMany(db.pool, [String(second.id)])
+    expect(((await approveMany(db.pool, [String(first.id)])).decisions)[0].ok).toBe(true)
+    const [d] = (await approveMany(db.pool, [String(second.id)])).decisions
     expect(d).toMatchObject({ok: false, kind: 'conflict', code: 'address_taken'})
     expect(d.message).toBe(`192.0.2.30 is already USED to anonymous (request #${first.id}); request #${second.id} stays PENDING`)
     expect((await getRequest(db.pool, second.id)).status).toBe('PENDING')
@@ -117,10 +117,10 @@ describe('approvals that would contradict each other', () => {
 
   it('two requests for one address approved in one batch: the first wins, the second is refused', async () => {
     await db.sql('DELETE FROM ipnet WHERE cidr = ?', ['192.0.2.0/25'])
-    const first = await submitRequest(db.pool, {ip: '192.0.2.31'})
+    const first = (await submitRequest(db.pool, {ip: '192.0.2.31'})).request
     await addNetwork(db.pool, {cidr: '192.0.2.0/25'})
-    const second = await submitRequest(db.pool, {ip: '192.0.2.31'})
-    const [a, b] = await approveMany(db.pool, [String(first.id), String(second.id)])
+    const second = (await submitRequest(db.pool, {ip: '192.0.2.31'})).request
+    const [a, b] = (await approveMany(db.pool, [String(first.id), String(second.id)])).decisions
     expect(a.ok).toBe(true)
     expect(b).toMatchObject({ok: false, code: 'address_taken'})
     expect(b.message).toContain(`request #${first.id}`)
@@ -128,7 +128,7 @@ describe('approvals that would contradict each other', () => {
   })
 
   it('ips allocate <ip> of an address with a PENDING request is refused naming the request; --force rejects the request and tells its requester', async () => {
-    const r = await submitRequest(db.pool, {ip: '192.0.2.40', email: 'carol@example.com'})
+    const r = (await submitRequest(db.pool, {ip: '192.0.2.40', email: 'carol@example.com'})).request
     const e = await refusal(allocate(db.pool, {address: '192.0.2.40', assignedTo: 'dave'}))
     expect(e.kind).toBe('conflict')
     expect(e.message).toContain(`PENDING request #${r.id}`)
@@ -142,6 +142,6 @@ describe('approvals that would contradict each other', () => {
     const mail = await db.sql('SELECT kind, recipient FROM ipam_outbox WHERE id > ?', [before])
     expect(mail).toEqual([{kind: 'request.rejected', recipient: 'carol@example.com'}])
     // and the rejected request cannot be approved over dave
-    expect((await approveMany(db.pool, [String(r.id)]))[0]).toMatchObject({ok: false, code: 'already_decided'})
+    expect(((await approveMany(db.pool, [String(r.id)])).decisions)[0]).toMatchObject({ok: false, code: 'already_decided'})
   })
 })

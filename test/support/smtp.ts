@@ -57,3 +57,49 @@ export class TestSmtp {
     this.server = undefined
   }
 }
+
+/**
+ * A TCP server that accepts connections and then never answers: `silent`
+ * says nothing at all; `greets` sends the SMTP greeting, then reads every
+ * command and never replies. Neither ever closes a connection.
+ */
+export class UnansweringSmtp {
+  private server?: import('node:net').Server
+  private readonly sockets = new Set<import('node:net').Socket>()
+  port = 0
+  /** Connections accepted so far. */
+  connections = 0
+
+  constructor(readonly mode: 'silent' | 'greets') {}
+
+  async start(): Promise<number> {
+    const {createServer} = await import('node:net')
+    this.server = createServer((socket) => {
+      this.connections++
+      this.sockets.add(socket)
+      socket.on('error', () => undefined)
+      socket.on('close', () => this.sockets.delete(socket))
+      if (this.mode === 'greets') {
+        socket.write('220 test.example ESMTP ready\r\n')
+        socket.on('data', () => undefined)
+      }
+    })
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    this.port = (this.server.address() as {port: number}).port
+    return this.port
+  }
+
+  /** Open connections (sockets the client has not closed). */
+  get open(): number {
+    return this.sockets.size
+  }
+
+  url(params = ''): string {
+    return `smtp://127.0.0.1:${this.port}/${params ? `?${params}` : ''}`
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+}
