@@ -9,7 +9,7 @@ import {addNetwork} from '../../src/space/networks.js'
 
 export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   static override routeToMaster = true
-  static override summary = 'Add a network (IPv4 or IPv6 CIDR), or carve the next free one(s) out of a parent'
+  static override summary = 'Add a network (IPv4 or IPv6 CIDR), or carve the next free ones out of a parent'
   static override description = 'With --from and --prefix, creates the lowest free aligned child network(s) of that length inside the parent (a network by id or CIDR): blocks that overlap no network already inside it. --count is all or nothing.'
   static override examples = [
     '<%= config.bin %> networks add 192.0.2.0/24 --name office --gateway 192.0.2.1 --vlan 20 --location paris',
