@@ -7,7 +7,7 @@ import {poolFree} from '../../src/space/free.js'
 export default class PoolsFree extends DbCommand<typeof PoolsFree> {
   static override routeToMaster = true
   static override summary = "List a pool's free addresses as ranges and CIDRs"
-  static override description = 'Free means next-free could still hand it out: no address row, and not a network, broadcast or gateway address.'
+  static override description = 'Free means next-free could still hand it out: no address row, not a network, broadcast or gateway address, and no PENDING request for it.'
   static override examples = ['<%= config.bin %> pools free office', '<%= config.bin %> pools free 3 --json']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
 

@@ -179,7 +179,7 @@ export function rangeCidrs(family: Family, start: bigint, end: bigint): string[]
 /**
  * The free addresses of a pool's blocks, as ranges and their CIDRs: what
  * next-free could still hand out (network, broadcast and gateway addresses
- * excluded). Used addresses are read in index order, in batches, never
+ * and addresses with a PENDING request excluded). Used addresses are read in index order, in batches, never
  * expanded; the result grows with the number of free ranges only.
  */
 export async function poolFree(pool: Pool, ref: string) {
@@ -197,8 +197,13 @@ export async function poolFree(pool: Pool, ref: string) {
     const usable = usableBounds(net)
     const lo = BigInt(r.start_addr) > usable.first ? BigInt(r.start_addr) : usable.first
     const hi = BigInt(r.end_addr) < usable.last ? BigInt(r.end_addr) : usable.last
-    const gateway = r.gateway === null ? null : BigInt(r.gateway)
-    for await (const g of freeAddresses(pool, family, lo, hi, gateway)) {
+    if (lo > hi) continue
+    // Next-free never hands out the gateway, nor an address a PENDING request waits for.
+    const [pending] = await pool.query<any[]>("SELECT addr FROM ip_request WHERE status = 'PENDING' AND family = ? AND addr BETWEEN ? AND ?", [family, lo, hi])
+    const also = pending.map((x) => BigInt(x.addr))
+    if (r.gateway !== null) also.push(BigInt(r.gateway))
+    also.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    for await (const g of freeAddresses(pool, family, lo, hi, also)) {
       const size = rangeSize(g)
       total += size
       free.push({range: g.start === g.end ? formatAddress(family, g.start) : `${formatAddress(family, g.start)}-${formatAddress(family, g.end)}`, size: size.toString(), cidrs: rangeCidrs(family, g.start, g.end), network: r.cidr})
@@ -207,25 +212,26 @@ export async function poolFree(pool: Pool, ref: string) {
   return {pool: {id: p.id, name: p.name}, addresses: total.toString(), ranges: free}
 }
 
-/** Runs of addresses in [lo, hi] with no row in `ip` (and not the gateway), lowest first. */
-async function* freeAddresses(db: Queryable, family: Family, lo: bigint, hi: bigint, gateway: bigint | null): AsyncGenerator<Gap> {
-  let cursor = lo
+/** Runs of addresses in [lo, hi] with no row in `ip` and not in `also` (sorted), lowest first. */
+async function* freeAddresses(db: Queryable, family: Family, lo: bigint, hi: bigint, also: bigint[]): AsyncGenerator<Gap> {
   const BATCH = 10_000
+  let cursor = lo
   let from = lo
-  while (cursor <= hi) {
+  let next = 0
+  for (;;) {
     const [rows] = await db.query<any[]>('SELECT addr FROM ip WHERE family = ? AND addr >= ? AND addr <= ? ORDER BY addr LIMIT ?', [family, from, hi, BATCH])
+    const full = rows.length === BATCH
+    const upto = full ? BigInt(rows[rows.length - 1].addr) : hi
     const taken = rows.map((r) => BigInt(r.addr))
-    if (gateway !== null && gateway >= from && gateway <= hi && (rows.length < BATCH || gateway <= taken[taken.length - 1])) {
-      taken.push(gateway)
-      taken.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    }
+    for (; next < also.length && also[next] <= upto; next++) if (also[next] >= from) taken.push(also[next])
+    taken.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     for (const a of taken) {
       if (a < cursor) continue
       if (a > cursor) yield {start: cursor, end: a - 1n}
       cursor = a + 1n
     }
-    if (rows.length < BATCH) break
-    from = taken[taken.length - 1] + 1n
+    if (!full) break
+    from = upto + 1n
   }
   if (cursor <= hi) yield {start: cursor, end: hi}
 }

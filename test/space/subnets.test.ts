@@ -282,12 +282,26 @@ describe('free space', () => {
     await addPool(db.pool, {name: 'free-pool'})
     await addRange(db.pool, 'free-pool', '192.0.2.0/24')
     for (const a of ['192.0.2.2', '192.0.2.3', '192.0.2.100']) await allocate(db.pool, {address: a})
+    // A PENDING request holds its address back from next-free; a decided one does not.
+    await tdb.sql("INSERT INTO ip_request (family, addr, network_cidr, status) VALUES (4, INET_ATON('192.0.2.200'), '192.0.2.0/24', 'PENDING'), (4, INET_ATON('192.0.2.201'), '192.0.2.0/24', 'REJECTED')")
     const r = await poolFree(db.pool, 'free-pool')
     expect(r.ranges.map((g) => [g.range, g.size, g.cidrs])).toEqual([
       ['192.0.2.4-192.0.2.99', '96', ['192.0.2.4/30', '192.0.2.8/29', '192.0.2.16/28', '192.0.2.32/27', '192.0.2.64/27', '192.0.2.96/30']],
-      ['192.0.2.101-192.0.2.254', '154', ['192.0.2.101/32', '192.0.2.102/31', '192.0.2.104/29', '192.0.2.112/28', '192.0.2.128/26', '192.0.2.192/27', '192.0.2.224/28', '192.0.2.240/29', '192.0.2.248/30', '192.0.2.252/31', '192.0.2.254/32']],
+      ['192.0.2.101-192.0.2.199', '99', ['192.0.2.101/32', '192.0.2.102/31', '192.0.2.104/29', '192.0.2.112/28', '192.0.2.128/26', '192.0.2.192/29']],
+      ['192.0.2.201-192.0.2.254', '54', ['192.0.2.201/32', '192.0.2.202/31', '192.0.2.204/30', '192.0.2.208/28', '192.0.2.224/28', '192.0.2.240/29', '192.0.2.248/30', '192.0.2.252/31', '192.0.2.254/32']],
     ])
-    expect(r.addresses).toBe('250')
+    expect(r.addresses).toBe('249')
+  })
+
+  it('a pool with more used addresses than one read batch: gaps, gateway and PENDING addresses beyond it are right', async () => {
+    await addNetwork(db.pool, {cidr: '10.70.0.0/16', gateway: '10.70.100.1'})
+    await addPool(db.pool, {name: 'big-free'})
+    await addRange(db.pool, 'big-free', '10.70.0.0/16')
+    await allocate(db.pool, {pool: 'big-free', count: 12_000})
+    await tdb.sql("INSERT INTO ip_request (family, addr, network_cidr, status) VALUES (4, INET_ATON('10.70.50.5'), '10.70.0.0/16', 'PENDING')")
+    const r = await poolFree(db.pool, 'big-free')
+    expect(r.ranges.map((g) => g.range)).toEqual(['10.70.46.225-10.70.50.4', '10.70.50.6-10.70.100.0', '10.70.100.2-10.70.255.254'])
+    expect(r.addresses).toBe(String(65534 - 12_000 - 2))
   })
 
   it('rangeCidrs covers a range exactly with the fewest aligned blocks', () => {
