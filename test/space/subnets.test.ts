@@ -225,16 +225,16 @@ describe('migrating a database that already holds networks', () => {
   it('fills the edge points from the networks there, and carving uses them', async () => {
     const old = await freshDatabase('subnets_upgrade')
     try {
-      // A database from before step 2: no edge points, no triggers on ipnet.
+      // A version-1 database: no edge points, no triggers on ipnet.
       for (const t of ['ipam_ipnet_after_insert', 'ipam_ipnet_after_delete', 'ipam_ipnet_after_update']) await old.sql(`DROP TRIGGER ${t}`)
       await old.sql('DROP TABLE ipam_ipnet_point')
-      await old.sql('DELETE FROM ipam_migrations WHERE version = 2')
+      await old.sql('DELETE FROM ipam_migrations WHERE version > 1')
       const rows = [[4, 0x0b000000, 0x0bffffff, 8, '11.0.0.0/8', '[]']]
       for (let i = 0; i < 300; i++) rows.push([4, 0x0b000000 + i * 256, 0x0b000000 + i * 256 + 255, 24, `11.${i >> 8}.${i & 255}.0/24`, '[]'])
       await old.sql('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, locations) VALUES ?', [rows])
       const upgraded = await openDatabase(parseDbUrl(old.url))
       try {
-        expect((await migrate(upgraded.pool)).applied).toEqual([2])
+        expect((await migrate(upgraded.pool)).applied).toContain(2)
         // Runs stop after the 300th /24 and after the /8.
         expect((await old.sql('SELECT open_point FROM ipam_ipnet_point WHERE open_point IS NOT NULL ORDER BY open_point')).map((r) => r.open_point)).toEqual([String(0x0b000000 + 300 * 256), String(0x0c000000)])
         const r = await carveNetworks(upgraded.pool, {from: '11.0.0.0/8', prefix: 24, count: 2})
