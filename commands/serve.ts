@@ -5,7 +5,6 @@ import {DbCommand} from '../src/cli/base.js'
 import {createIntakeServer} from '../src/requests/http.js'
 
 export default class Serve extends DbCommand<typeof Serve> {
-  static override routeToMaster = true
   static override summary = 'Run the HTTP intake for request agents: POST /v1/agent/ipam/request, GET /healthz'
   static override handlesSignals = true
   static override description = 'Binds 127.0.0.1:8080 by default. With IPAM_SERVE_TOKEN set, requests need "Authorization: Bearer <token>". One log line per request on stderr; SIGTERM or SIGINT shuts it down cleanly.'
@@ -20,19 +19,19 @@ export default class Serve extends DbCommand<typeof Serve> {
   }
 
   public async run() {
-    const db = await this.db()
+    // Fails now when the database (or, on a platform, its master) cannot be used; afterwards
+    // each request decides again, so a join or a removal is followed without a restart.
+    await this.session()
     const token = process.env.IPAM_SERVE_TOKEN || undefined
     this.addSecret(token)
-    let mark = await this.outboxMark()
     const server = createIntakeServer({
-      pool: db.pool,
+      target: async () => {
+        const {target} = await this.session()
+        const mark = await this.outboxMark()
+        return {pool: target.pool, afterSubmit: () => this.sendQueued(mark).then(() => undefined)}
+      },
       token,
       log: (line) => this.note(line),
-      afterSubmit: async () => {
-        const before = mark
-        mark = await this.outboxMark()
-        await this.sendQueued(before)
-      },
     })
     server.listen(this.flags.port, this.flags.host)
     await once(server, 'listening')

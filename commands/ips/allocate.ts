@@ -4,7 +4,6 @@ import {DbCommand} from '../../src/cli/base.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
-  static override routeToMaster = true
   static override summary = 'Allocate a given address, or the next free one(s) of a pool'
   static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast and gateway addresses and addresses with a PENDING request. --count N is all or nothing.'
   static override examples = [
@@ -23,7 +22,7 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const result = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
       assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description,

@@ -6,7 +6,6 @@ import {locationFlag} from '../../src/cli/flags.js'
 import {addNetwork} from '../../src/space/networks.js'
 
 export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
-  static override routeToMaster = true
   static override summary = 'Add a network (IPv4 or IPv6 CIDR)'
   static override examples = [
     '<%= config.bin %> networks add 192.0.2.0/24 --name office --gateway 192.0.2.1 --vlan 20 --location paris',
@@ -22,7 +21,7 @@ export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const net = await addNetwork(db.pool, {cidr: this.args.cidr, name: this.flags.name, gateway: this.flags.gateway, vlan: this.flags.vlan, locations: this.flags.location, note: this.flags.note})
     if (!this.json) this.out(`Added network ${net.cidr} (id ${net.id}${net.name ? `, ${net.name}` : ''}): ${humanCount(net.usable)} usable addresses.`)
     return net

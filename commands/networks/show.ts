@@ -5,13 +5,12 @@ import {humanCount} from '../../src/cli/output.js'
 import {showNetwork} from '../../src/space/networks.js'
 
 export default class NetworksShow extends DbCommand<typeof NetworksShow> {
-  static override routeToMaster = true
   static override summary = 'Show a network: parent, children, use by status and by pool'
   static override examples = ['<%= config.bin %> networks show 192.0.2.0/24', '<%= config.bin %> networks show 42 --json']
   static override args = {network: Args.string({required: true, description: 'network id or CIDR'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const n = await showNetwork(db.pool, this.args.network)
     if (!this.json) {
       this.out(this.fields([

@@ -21,7 +21,6 @@ interface Outcome {
 }
 
 export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
-  static override routeToMaster = true
   static override summary = 'Decide PENDING requests one by one, oldest first: approve, reject (with a reason), skip or quit'
   static override description = 'Interactive: needs a terminal. In scripts use `ipam requests approve <id>` and `ipam requests reject <id>`.'
   static override examples = ['<%= config.bin %> requests triage', '<%= config.bin %> requests triage --network 192.0.2.0/24 --region eu-west']
@@ -36,7 +35,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
       throw confirmationRequired('triage is interactive and there is no terminal', 'in scripts use `ipam requests approve <id>…` or `ipam requests reject <id>… --reason …`')
     }
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
-    const db = await this.db()
+    const db = (await this.session()).target
     const pending = await listRequests(db.pool, {status: 'PENDING', network: this.flags.network, region: this.flags.region, sort: 'oldest'})
     if (pending.length === 0) {
       this.note('No PENDING requests. Nothing to triage.')

@@ -1,13 +1,14 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 
-import {type Database, mapDriverError, openDatabase, resolveConnection} from '../db/connect.js'
+import {type Database, mapDriverError, masterPasswordHint, openDatabase, resolveConnection, resolveMasterPassword} from '../db/connect.js'
+import type {Session} from '../db/session.js'
 import {requireMigrated} from '../db/schema.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from '../db/profiles.js'
 import {smtpMailer} from '../requests/mailer.js'
 import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
-import {maskedUrl, maskSecretsInText} from '../db/url.js'
-import {routeToMaster} from '../integration/routing.js'
+import {maskText} from '../mask.js'
+import {MasterRouter} from '../integration/routing.js'
 import {IpamError} from '../errors.js'
 import {Exit, exitCodeOf} from './errors.js'
 import {installInterruptHandler} from '../interrupt.js'
@@ -116,27 +117,31 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (secret) this.secrets.push(secret)
   }
 
+  /** Progress and warnings: the password field of URLs is masked (by structure, never by text). */
   protected mask(text: string): string {
-    let out = maskSecretsInText(text)
-    for (const s of this.secrets) if (s.length > 0) out = out.split(s).join('****')
-    return out
+    return maskText(text)
+  }
+
+  /** Errors, which may echo a value typed on the command line: known secrets are masked too, as whole words. */
+  protected maskError(text: string): string {
+    return maskText(text, this.secrets)
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     const e = toIpamError(error)
     process.exitCode = exitCodeOf(e.kind)
-    const message = printable(this.mask(e.message))
+    const message = printable(this.maskError(e.message))
     if (this.jsonEnabled()) {
       const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
-      if (e.hint) body.hint = printable(this.mask(e.hint))
+      if (e.hint) body.hint = printable(this.maskError(e.hint))
       if (e.details !== undefined) body.details = e.details
       this.logJson({error: body})
     } else {
       const c = makeChalk(colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, stdoutIsTTY: process.stderr.isTTY}))
       process.stderr.write(`${c.red('Error:')} ${message}\n`)
-      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.mask(e.hint))}\n`)
+      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.maskError(e.hint))}\n`)
       if (e.kind === 'bug') {
-        if (this.verbose) process.stderr.write(`${this.mask(String(error.stack ?? error))}\n`)
+        if (this.verbose) process.stderr.write(`${this.maskError(String(error.stack ?? error))}\n`)
         else process.stderr.write('This is a bug in ipam; run again with --verbose for details.\n')
       }
     }
@@ -176,14 +181,12 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     profile: Flags.string({helpGroup: 'GLOBAL', env: 'IPAM_PROFILE', description: 'connection profile to use (env IPAM_PROFILE)'}),
   }
 
-  /** Address-space and request commands: on a platform they work on the master's data. */
-  static routeToMaster = false
-
   private database?: Database
-  private platformDatabase?: Database
+  private router?: MasterRouter
+  private currentSession?: Session
   private waitingNoted = false
 
-  /** Opens the database; checks the schema unless `skipSchemaCheck`. */
+  /** Opens the database the command names (never routed); checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
     if (this.database) return this.database
     const flags = this.flags as {db?: string; profile?: string}
@@ -205,17 +208,37 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     if (!opts.skipSchemaCheck) await requireMigrated(database.pool).catch((error) => {
       throw mapDriverError(error, url)
     })
-    if ((this.ctor as typeof DbCommand).routeToMaster) {
-      const master = await routeToMaster(database)
-      if (master) {
-        this.addSecret(master.url.password)
-        this.platformDatabase = database
-        this.database = master
-        this.note(`Note: this database is a platform of ${maskedUrl(master.url)}; working on the master's data.`)
-        return master
-      }
-    }
     return database
+  }
+
+  /** The master's password as the operator gives it (IPAM_MASTER_PASSWORD or the profile), registered as a secret. */
+  protected async masterPassword(): Promise<string | undefined> {
+    const {password} = await resolveMasterPassword({profile: (this.flags as {profile?: string}).profile, configDir: this.config.configDir})
+    this.addSecret(password)
+    return password
+  }
+
+  /**
+   * Address-space and request commands work in a session: `target` is the
+   * master when this database is a joined platform (said on stderr), else
+   * this database. `{local: true}` stays on this database (read-only history).
+   */
+  protected async session(opts: {local?: boolean} = {}): Promise<Session> {
+    const local = await this.db()
+    if (opts.local) return (this.currentSession = {local, target: local})
+    if (!this.router) {
+      const flags = this.flags as {profile?: string}
+      this.router = new MasterRouter(local, {
+        masterPassword: () => this.masterPassword(),
+        passwordHint: masterPasswordHint(flags.profile),
+      })
+    }
+    const session = await this.router.session()
+    if (session.master && this.currentSession?.master !== session.master) {
+      this.note(`Note: this database is a platform of ${session.master}; working on the master's data.`)
+    }
+    this.currentSession = session
+    return session
   }
 
   /** SMTP from IPAM_SMTP_URL / IPAM_MAIL_FROM, else the profile's smtp-url / mail-from. */
@@ -241,7 +264,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
 
   /** Where the outbox stands before a change, so that the messages it queues can be sent after commit. */
   protected async outboxMark(): Promise<number> {
-    const [rows] = await (await this.db()).pool.query<any[]>('SELECT COALESCE(MAX(id), 0) AS id FROM ipam_outbox')
+    const [rows] = await (this.currentSession ?? (await this.session())).target.pool.query<any[]>('SELECT COALESCE(MAX(id), 0) AS id FROM ipam_outbox')
     return Number(rows[0].id)
   }
 
@@ -250,7 +273,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
    * warning, never a failed command: the message stays for `ipam notify retry`.
    */
   protected async sendQueued(mark: number): Promise<DeliveryReport | undefined> {
-    const db = await this.db()
+    const db = (this.currentSession ?? (await this.session())).target
     const ids = await queuedSince(db.pool, mark + 1)
     if (ids.length === 0) return undefined
     let mailer: Mailer | undefined
@@ -270,8 +293,8 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   }
 
   public override async finally(error: Error | undefined): Promise<void> {
+    await this.router?.close()
     await this.database?.close()
-    await this.platformDatabase?.close()
     await super.finally(error)
   }
 }

@@ -13,6 +13,18 @@ export interface Migration {
   name: string
   /** Each statement is idempotent, so that two `db migrate` runs at once cannot corrupt anything. */
   statements: string[]
+  /**
+   * Secrets the statements are about to remove from the database, read first
+   * and handed to the caller (`onSecret`), which keeps them where they belong;
+   * when it fails, nothing is removed.
+   */
+  secrets?: (pool: Pool) => Promise<MovedSecret[]>
+}
+
+/** A secret a migration takes out of the database. */
+export interface MovedSecret {
+  kind: 'master-password'
+  value: string
 }
 
 const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`
@@ -186,6 +198,17 @@ export const MIGRATIONS: Migration[] = [
       "INSERT IGNORE INTO ipam_locks (name, version) VALUES ('ranges', 0), ('networks', 0)",
     ],
   },
+  {
+    version: 2,
+    name: "the master's password leaves the platform's database (kept in the operator's profile or IPAM_MASTER_PASSWORD)",
+    secrets: async (pool) => {
+      const [rows] = await pool.query<any[]>("SELECT JSON_UNQUOTE(JSON_EXTRACT(master_url, '$.password')) AS password FROM ipam_integration WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')")
+      return rows.filter((r) => r.password !== null).map((r) => ({kind: 'master-password' as const, value: String(r.password)}))
+    },
+    statements: [
+      "UPDATE ipam_integration SET master_url = JSON_SET(JSON_REMOVE(master_url, '$.password'), '$.needsPassword', 1) WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')",
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
@@ -279,23 +302,41 @@ async function releaseMigrationLease(pool: Pool, holder: string): Promise<void> 
  * tolerates "already exists" and the version row is INSERT IGNORE, so a run
  * after a crashed one finishes its work.
  */
-export async function migrate(pool: Pool, opts: {onWait?: (holder: string) => void} = {}): Promise<{applied: number[]; status: SchemaStatus}> {
+export interface MigrateOptions {
+  onWait?: (holder: string) => void
+  /** Keeps a secret a migration takes out of the database, and says where it went (see `Migration.secrets`). */
+  onSecret?: (secret: MovedSecret) => Promise<string>
+}
+
+export interface MigrateResult {
+  applied: number[]
+  status: SchemaStatus
+  /** What happened to each secret taken out of the database (never the secret itself). */
+  secretsMoved: {kind: MovedSecret['kind']; where: string}[]
+}
+
+export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const current = await schemaStatus(pool)
-  if (current.version >= LATEST_VERSION && current.instanceId) return {applied: [], status: current}
+  if (current.version >= LATEST_VERSION && current.instanceId) return {applied: [], status: current, secretsMoved: []}
   const holder = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`
   await takeMigrationLease(pool, holder, {onWait: opts.onWait})
   try {
-    return await migrateHoldingLease(pool)
+    return await migrateHoldingLease(pool, opts)
   } finally {
     await releaseMigrationLease(pool, holder).catch(() => undefined)
   }
 }
 
-async function migrateHoldingLease(pool: Pool): Promise<{applied: number[]; status: SchemaStatus}> {
+async function migrateHoldingLease(pool: Pool, opts: MigrateOptions): Promise<MigrateResult> {
   const before = await schemaStatus(pool)
   const applied: number[] = []
+  const secretsMoved: MigrateResult['secretsMoved'] = []
   for (const m of MIGRATIONS) {
     if (m.version <= before.version) continue
+    for (const secret of (await m.secrets?.(pool)) ?? []) {
+      const where = opts.onSecret ? await opts.onSecret(secret) : 'nowhere: removed from the database (give it with `ipam config set master-password` or IPAM_MASTER_PASSWORD)'
+      secretsMoved.push({kind: secret.kind, where})
+    }
     for (const sql of m.statements) {
       try {
         await pool.query(sql)
@@ -307,5 +348,5 @@ async function migrateHoldingLease(pool: Pool): Promise<{applied: number[]; stat
     if (res.affectedRows > 0) applied.push(m.version)
   }
   await pool.query("INSERT IGNORE INTO ipam_settings (name, value) VALUES ('instance-id', ?)", [randomUUID()])
-  return {applied, status: await schemaStatus(pool)}
+  return {applied, status: await schemaStatus(pool), secretsMoved}
 }

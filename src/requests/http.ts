@@ -19,13 +19,18 @@ import {submitRequest} from './requests.js'
 
 export const MAX_BODY = 16 * 1024
 
-export interface IntakeOptions {
+/** Where one HTTP request works, decided per request (a platform may join or leave a master while serve runs). */
+export interface IntakeTarget {
   pool: Pool
+  /** Called after a request was committed (sends its notification). */
+  afterSubmit?: () => Promise<void>
+}
+
+export interface IntakeOptions {
+  target: () => Promise<IntakeTarget>
   token?: string
   /** One line per request (stderr). */
   log: (line: string) => void
-  /** Called after a request was committed (sends its notification). */
-  afterSubmit?: () => Promise<void>
 }
 
 interface Reply {
@@ -103,8 +108,10 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   if (!tokenOk(req, opts.token)) return refuse(401, 'missing or wrong bearer token')
   const fields = parseFields(String(req.headers['content-type'] ?? ''), await readBody(req))
   if (!fields.ip) return refuse(400, 'ip is required')
+  let target: IntakeTarget
   try {
-    await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description})
+    target = await opts.target()
+    await submitRequest(target.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description})
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate
@@ -115,7 +122,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error
   }
-  await opts.afterSubmit?.().catch(() => undefined)
+  await target.afterSubmit?.().catch(() => undefined)
   return created
 }
 
@@ -130,7 +137,7 @@ export function createIntakeServer(opts: IntakeOptions): Server {
         if (req.method !== 'GET' && req.method !== 'HEAD') reply = refuse(405, 'use GET')
         else {
           try {
-            await opts.pool.query('SELECT 1')
+            await (await opts.target()).pool.query('SELECT 1')
             reply = {status: 200, body: {valid: true, message: 'ok'}}
           } catch {
             reply = refuse(503, 'database unreachable')
