@@ -19,7 +19,7 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
   ]
   static override args = {
     key: Args.string({required: true, description: 'db, smtp-url, mail-from or master-password'}),
-    value: Args.string({required: false, description: 'the value (for master-password: leave it out to be asked, or use --value-stdin)'}),
+    value: Args.string({required: false, ignoreStdin: true, description: 'the value (for master-password: leave it out to be asked, or use --value-stdin)'}),
   }
   static override flags = {
     profile: profileFlag,
