@@ -19,6 +19,8 @@ export interface Migration {
    * when it fails, nothing is removed.
    */
   secrets?: (pool: Pool) => Promise<MovedSecret[]>
+  /** Changes nothing a backup holds: a backup written before it restores after it. */
+  backupCompatible?: boolean
 }
 
 /** A secret a migration takes out of the database. */
@@ -201,6 +203,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 2,
     name: "the master's password leaves the platform's database (kept in the operator's profile or IPAM_MASTER_PASSWORD)",
+    backupCompatible: true,
     secrets: async (pool) => {
       const [rows] = await pool.query<any[]>("SELECT JSON_UNQUOTE(JSON_EXTRACT(master_url, '$.password')) AS password FROM ipam_integration WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')")
       return rows.filter((r) => r.password !== null).map((r) => ({kind: 'master-password' as const, value: String(r.password)}))
@@ -212,6 +215,12 @@ export const MIGRATIONS: Migration[] = [
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+/** Whether a backup written at schema `version` restores into the current schema. */
+export function backupSchemaReadable(version: number): boolean {
+  if (!Number.isInteger(version) || version < 1 || version > LATEST_VERSION) return false
+  return MIGRATIONS.filter((m) => m.version > version).every((m) => m.backupCompatible)
+}
 
 /** Errors that mean "this object is already there": another migrate run got there first. */
 const ALREADY_DONE = new Set([1050 /* table exists */, 1060 /* dup column */, 1061 /* dup key */, 1359 /* trigger exists */, 1826 /* dup FK */])
