@@ -11,12 +11,12 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
   static override summary = 'Dry run of joining this platform to a master: conflicts and what would move'
   static override description = 'Runs the checks setup runs before it asks for the admin: the master host is no DNS alias (CNAME), the master is not this same database (exit 2), not a platform itself, and this database is no master with platforms (exit 4). Exit 0 when the join would be clean, 4 when there are conflicts (same or nested networks, overlapping ranges, same pool names). Changes nothing.'
   static override examples = ['<%= config.bin %> integration check --master mysql://ipam@master.example.com:3306/ipam', 'IPAM_MASTER_PASSWORD=… <%= config.bin %> integration check --master mysql://ipam@master:3306/ipam --json']
-  static override flags = {master: Flags.string({required: true, description: 'the master database URL (password in the URL or IPAM_MASTER_PASSWORD)'})}
+  static override flags = {master: Flags.string({required: true, description: 'the master database URL (password in the URL, IPAM_MASTER_PASSWORD or the profile\'s master-password)'})}
 
   public async run() {
     const db = await this.db()
     await refuseCnames(parseDbUrl(this.flags.master), systemCnameResolver())
-    const master = await openMaster(this.flags.master, (s) => this.addSecret(s))
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
     try {
       const pair = await refuseImpossibleJoin(db, master)
       if (pair.alreadyJoined) {

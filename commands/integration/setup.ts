@@ -21,7 +21,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     "printf '%s' \"$ADMIN_PW\" | <%= config.bin %> integration setup --master mysql://ipam@master:3306/ipam --email admin@example.com --password-stdin --yes",
   ]
   static override flags = {
-    master: Flags.string({required: true, description: 'the master database URL (password in the URL or IPAM_MASTER_PASSWORD)'}),
+    master: Flags.string({required: true, description: 'the master database URL (password in the URL, IPAM_MASTER_PASSWORD or the profile\'s master-password)'}),
     email: Flags.string({required: true, description: 'an @admin user on the master'}),
     'password-stdin': Flags.boolean({description: 'read that user\'s password from stdin'}),
     backup: Flags.string({description: 'where to back up this platform first (default: under the user data dir)'}),
@@ -37,7 +37,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     this.addSecret(password)
     const db = await this.db()
     await refuseCnames(parseDbUrl(this.flags.master), systemCnameResolver())
-    const master = await openMaster(this.flags.master, (s) => this.addSecret(s))
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
     try {
       const pre = await preflight(db, master, {email, password})
       if (pre.alreadyJoined) {

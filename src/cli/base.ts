@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 
 import {type Database, mapDriverError, masterPasswordHint, openDatabase, resolveConnection, resolveMasterPassword} from '../db/connect.js'
-import type {Session} from '../db/session.js'
+import {localSession, type Session} from '../db/session.js'
 import {requireMigrated} from '../db/schema.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from '../db/profiles.js'
 import {smtpMailer} from '../requests/mailer.js'
@@ -225,7 +225,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
    */
   protected async session(opts: {local?: boolean} = {}): Promise<Session> {
     const local = await this.db()
-    if (opts.local) return (this.currentSession = {local, target: local})
+    if (opts.local) return (this.currentSession = localSession(local))
     if (!this.router) {
       const flags = this.flags as {profile?: string}
       this.router = new MasterRouter(local, {

@@ -1,7 +1,7 @@
 import {databaseError, IpamError} from '../errors.js'
 import {type Database, openDatabase} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
-import type {Session} from '../db/session.js'
+import {localSession, type Session} from '../db/session.js'
 import {maskedUrl} from '../db/url.js'
 import {masterUrlOf, readIntegration} from './state.js'
 
@@ -28,7 +28,7 @@ export class MasterRouter {
     const row = await readIntegration(this.local.pool)
     if (!row) {
       await this.dropMaster()
-      return {local: this.local, target: this.local}
+      return localSession(this.local)
     }
     if (row.state === 'SETUP') {
       throw databaseError('integration_unfinished', 'this database is in the middle of joining a master: its address space is on its way there', 'finish with `ipam integration setup --master <url> --email <admin>` (or cancel with `ipam integration remove`)')
