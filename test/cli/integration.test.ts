@@ -229,6 +229,9 @@ describe('integration setup', () => {
   })
 })
 
+/** Generous: these tests run 10-30 CLI processes each, on a machine that may be busy. */
+const LONG = 400_000
+
 /** The master database with a MariaDB user that needs a password (the suite's masters otherwise use root without one). */
 async function masterWithPassword(password: string) {
   const master = await masterDatabase()
@@ -260,7 +263,7 @@ describe('integration check runs the checks setup runs (#13.9)', () => {
     expect(chained.code).toBe(4)
     expect(chained.stderr).toContain('itself a platform')
     await Promise.all([master.drop(), platform.drop(), other.drop()])
-  })
+  }, LONG)
 })
 
 describe("a joined platform's own history (#13.8)", () => {
@@ -290,7 +293,7 @@ describe("a joined platform's own history (#13.8)", () => {
     expect(masterLog).toContain('integration.join')
     expect(masterLog).not.toContain('integration.setup')
     await Promise.all([master.drop(), platform.drop()])
-  })
+  }, LONG)
 })
 
 describe('a platform whose master is gone for good (#13.10)', () => {
@@ -318,7 +321,7 @@ describe('a platform whose master is gone for good (#13.10)', () => {
     expect((await platform.run(['networks', 'list', '--json'])).json()).toEqual([])
     expect((await platform.sql("SELECT action FROM ipam_audit WHERE action LIKE 'integration.remove%'")).map((r: any) => r.action)).toEqual(['integration.remove.forced'])
     await platform.drop()
-  })
+  }, LONG)
 
   it('on a terminal, --force asks to type the database name', async () => {
     const {runPty} = await import('../support/pty.js')
@@ -338,7 +341,7 @@ describe('a platform whose master is gone for good (#13.10)', () => {
     expect((await right.exited()).code).toBe(0)
     expect(await platform.sql('SELECT * FROM ipam_integration')).toEqual([])
     await platform.drop()
-  })
+  }, LONG)
 })
 
 describe("settings after joining (#13.11)", () => {
@@ -360,7 +363,7 @@ describe("settings after joining (#13.11)", () => {
     expect((await platform.run(['requests', 'submit', '--ip', '192.0.2.210'])).code).toBe(0)
     expect((await master.sql("SELECT recipient FROM ipam_outbox WHERE kind = 'request.submitted'")).map((x: any) => x.recipient)).toContain('noc@platform.example')
     await Promise.all([master.drop(), platform.drop()])
-  })
+  }, LONG)
 })
 
 describe("the master's password is kept in no database (#13.12)", () => {
@@ -397,7 +400,7 @@ describe("the master's password is kept in no database (#13.12)", () => {
     await platform.drop()
     await master.dropUser()
     await master.drop()
-  })
+  }, LONG)
 
   it('db migrate moves a password an older ipam stored out of the database and says where it went', async () => {
     const password = `Old-${randomBytes(4).toString('hex')}`
@@ -425,7 +428,7 @@ describe("the master's password is kept in no database (#13.12)", () => {
     await platform.drop()
     await master.dropUser()
     await master.drop()
-  })
+  }, LONG)
 })
 
 export {runCli, tempHome}

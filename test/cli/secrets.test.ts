@@ -269,6 +269,6 @@ describe('masking works on the structure of URLs, not on text', () => {
         await master.drop()
         await db.drop()
       }
-    })
+    }, 300_000)
   }
 })

@@ -147,5 +147,5 @@ describe('ipam serve on a platform that joins and leaves a master while it runs 
       expect(await s.exited).toBe(0)
     }
     await Promise.all([platform.drop(), master.drop()])
-  })
+  }, 300_000)
 })
