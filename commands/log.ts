@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
 
+import {localFlag} from '../src/cli/flags.js'
 import {DbCommand} from '../src/cli/base.js'
 import {listAudit} from '../src/admin/audit.js'
 
 export default class Log extends DbCommand<typeof Log> {
-  static override routeToMaster = true
   static override summary = 'Show the audit log of every change, newest first'
-  static override examples = ['<%= config.bin %> log', '<%= config.bin %> log --limit 100 --action users', '<%= config.bin %> log --action ips.allocate --json']
+  static override examples = ['<%= config.bin %> log', '<%= config.bin %> log --limit 100 --action users', '<%= config.bin %> log --action ips.allocate --json', '<%= config.bin %> log --local']
   static override flags = {
+    local: localFlag,
     limit: Flags.integer({default: 20, min: 1, max: 100_000, description: 'how many entries'}),
     action: Flags.string({description: 'only this action, or a prefix such as "users" or "ips"'}),
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session({local: this.flags.local})).target
     const rows = await listAudit(db.pool, {limit: this.flags.limit, action: this.flags.action})
     if (!this.json) {
       if (rows.length === 0) this.note('No audit entries.')

@@ -6,10 +6,9 @@ import {notifyAfterCommit} from '../src/cli/notify.js'
 import {createIntakeServer} from '../src/requests/http.js'
 
 export default class Serve extends DbCommand<typeof Serve> {
-  static override routeToMaster = true
   static override summary = 'Run the HTTP intake for request agents: POST /v1/agent/ipam/request, GET /healthz'
   static override handlesSignals = true
-  static override description = 'Binds 127.0.0.1:8080 by default. With IPAM_SERVE_TOKEN set, requests need "Authorization: Bearer <token>". One log line per request on stderr; SIGTERM or SIGINT shuts it down cleanly.'
+  static override description = 'Binds 127.0.0.1:8080 by default. With IPAM_SERVE_TOKEN set, requests need "Authorization: Bearer <token>". One log line per request on stderr; SIGTERM or SIGINT shuts it down cleanly. On a platform, each request goes where the address space is at that moment (the platform, or its master once joined).'
   static override examples = [
     '<%= config.bin %> serve',
     'IPAM_SERVE_TOKEN=s3cret <%= config.bin %> serve --host 0.0.0.0 --port 9090',
@@ -21,20 +20,27 @@ export default class Serve extends DbCommand<typeof Serve> {
   }
 
   public async run() {
-    const db = await this.db()
+    // Fails now when the database (or, on a platform, its master) cannot be used; afterwards
+    // each request decides again, so a join or a removal is followed without a restart.
+    await this.session()
     const token = process.env.IPAM_SERVE_TOKEN || undefined
     this.addSecret(token)
     // Mail being sent when a shutdown comes is finished first (each message within its sendTimeout).
     const inFlight = new Set<Promise<unknown>>()
     const server = createIntakeServer({
-      pool: db.pool,
+      target: async () => {
+        const {target} = await this.session()
+        return {
+          pool: target.pool,
+          afterSubmit: async (queued) => {
+            const sending = notifyAfterCommit(this, target.pool, queued).finally(() => inFlight.delete(sending))
+            inFlight.add(sending)
+            await sending
+          },
+        }
+      },
       token,
       log: (line) => this.note(line),
-      afterSubmit: async (queued) => {
-        const sending = notifyAfterCommit(this, db.pool, queued).finally(() => inFlight.delete(sending))
-        inFlight.add(sending)
-        await sending
-      },
     })
     server.listen(this.flags.port, this.flags.host)
     await once(server, 'listening')

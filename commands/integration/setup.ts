@@ -7,8 +7,9 @@ import {openMaster} from '../../src/cli/master.js'
 import {confirmOrRefuse, promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {defaultBackupPath} from '../../src/admin/paths.js'
-import {systemCnameResolver} from '../../src/integration/dns.js'
-import {preflight, refuseCnames, runSetup} from '../../src/integration/setup.js'
+import {refuseCnames, systemCnameResolver} from '../../src/integration/dns.js'
+import {preflight, runSetup} from '../../src/integration/setup.js'
+import {keepMasterPassword} from '../../src/db/profiles.js'
 import {maskedUrl, parseDbUrl} from '../../src/db/url.js'
 import {checkEmail, plural} from '../../src/text.js'
 
@@ -20,7 +21,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     "printf '%s' \"$ADMIN_PW\" | <%= config.bin %> integration setup --master mysql://ipam@master:3306/ipam --email admin@example.com --password-stdin --yes",
   ]
   static override flags = {
-    master: Flags.string({required: true, description: 'the master database URL (password in the URL or IPAM_MASTER_PASSWORD)'}),
+    master: Flags.string({required: true, description: 'the master database URL (password in the URL, IPAM_MASTER_PASSWORD or the profile\'s master-password)'}),
     email: Flags.string({required: true, description: 'an @admin user on the master'}),
     'password-stdin': Flags.boolean({description: 'read that user\'s password from stdin'}),
     backup: Flags.string({description: 'where to back up this platform first (default: under the user data dir)'}),
@@ -36,7 +37,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     this.addSecret(password)
     const db = await this.db()
     await refuseCnames(parseDbUrl(this.flags.master), systemCnameResolver())
-    const master = await openMaster(this.flags.master, (s) => this.addSecret(s))
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
     try {
       const pre = await preflight(db, master, {email, password})
       if (pre.alreadyJoined) {
@@ -53,8 +54,20 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
       const backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, db.url.database)
       const result = await runSetup(db, master, pre, {email, backupFile, onStep: (n, text) => this.note(`Step ${n}/4: ${text}`)})
       if (result.backup) this.note(`Backup of this platform: ${result.backup}`)
+      for (const c of result.settings?.copied ?? []) this.note(`Setting ${c.name} copied to the master (it had none): ${c.value}`)
+      for (const k of result.settings?.masterKept ?? []) this.note(`Setting ${k.name}: the master's ${k.master} applies from now on (this platform's ${k.platform} is no longer read)`)
+      // The master's password is not kept in the database: routed commands read it from the profile or IPAM_MASTER_PASSWORD.
+      let masterPassword: string | null = null
+      if (master.url.password !== undefined) {
+        try {
+          masterPassword = (await keepMasterPassword(this.config.configDir, (this.flags as {profile?: string}).profile, master.url.password)).where
+          this.note(`The master's password is not kept in the database; this platform's commands read it from the ${masterPassword}. Other operators give it with \`ipam config set master-password\` or IPAM_MASTER_PASSWORD.`)
+        } catch (error) {
+          this.warnUser(`the master's password could not be saved in your profile (${(error as Error).message}); give it with \`ipam config set master-password\` or IPAM_MASTER_PASSWORD before working on this platform`)
+        }
+      }
       if (!this.json) this.out(`Joined: this database is now a platform of ${maskedUrl(master.url)}.`)
-      return {master: maskedUrl(master.url), ...result}
+      return {master: maskedUrl(master.url), ...result, masterPassword}
     } finally {
       await master.close()
     }

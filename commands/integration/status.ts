@@ -8,7 +8,8 @@ export default class IntegrationStatus extends DbCommand<typeof IntegrationStatu
 
   public async run() {
     const db = await this.db()
-    const s = await integrationStatus(db)
+    const password = await this.masterPassword()
+    const s = await integrationStatus(db, {masterPassword: password})
     if (!this.json) {
       if (s.role === 'standalone') this.out('Standalone: no master, no platforms.')
       else if (s.role === 'master') {

@@ -6,7 +6,6 @@ import {allocate, STATUSES} from '../../src/space/addresses.js'
 import {addressCount} from '../../src/text.js'
 
 export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
-  static override routeToMaster = true
   static override summary = 'Allocate a given address, or the next free addresses of a pool'
   static override description = 'Next-free takes the lowest free usable address of the pool\'s blocks, skipping network, broadcast, anycast and gateway addresses (also of networks nested in the range) and addresses with a PENDING request. --count N is all or nothing. A given address with a PENDING request is refused unless --force, which rejects the request.'
   static override examples = [
@@ -27,7 +26,7 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const spinner = this.spinner()
     spinner.start(this.args.ip ? `Allocating ${this.args.ip}` : `Allocating ${this.flags.count ?? 1} from pool ${this.flags.pool}`)
     const {queued, ...result} = await allocate(db.pool, {

@@ -10,7 +10,6 @@ import {STATUSES} from '../../src/space/addresses.js'
 import {plural} from '../../src/text.js'
 
 export default class IpsExport extends DbCommand<typeof IpsExport> {
-  static override routeToMaster = true
   static override summary = 'Export addresses as CSV (or JSON lines), streaming; `ips import` reads it back exactly'
   static override examples = ['<%= config.bin %> ips export > addresses.csv', '<%= config.bin %> ips export --pool office -o office.csv', '<%= config.bin %> ips export --format jsonl | jq .address', '<%= config.bin %> ips export --json']
   static override flags = {
@@ -22,7 +21,7 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const rows = exportAddresses(db.pool, {network: this.flags.network, pool: this.flags.pool, status: this.flags.status})
     if (this.json) {
       await streamJsonArray(rows)

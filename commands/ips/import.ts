@@ -5,7 +5,6 @@ import {importAddresses} from '../../src/space/importexport.js'
 import {plural} from '../../src/text.js'
 
 export default class IpsImport extends DbCommand<typeof IpsImport> {
-  static override routeToMaster = true
   static override summary = 'Import addresses from a CSV file (one transaction: all or nothing)'
   static override description = 'Columns: address,status,assigned_to,assign_type,description (a header line naming them is optional and may reorder them). Each address must lie in a network. A bad row stops the import with its line number and nothing is imported, unless --skip-invalid.'
   static override examples = ['<%= config.bin %> ips import addresses.csv', '<%= config.bin %> ips import legacy.csv --skip-invalid --json']
@@ -13,7 +12,7 @@ export default class IpsImport extends DbCommand<typeof IpsImport> {
   static override flags = {'skip-invalid': Flags.boolean({description: 'report and skip bad rows instead of stopping'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const spinner = this.spinner()
     spinner.start(`Importing ${this.args.file}`)
     const result = await importAddresses(db.pool, this.args.file, {skipInvalid: this.flags['skip-invalid'], onProgress: (n) => spinner.update(`Importing ${this.args.file}: ${n} rows`)}).finally(() => spinner.stop())

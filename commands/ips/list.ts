@@ -5,7 +5,6 @@ import {listAddresses, STATUSES} from '../../src/space/addresses.js'
 import {streamJsonArray, streamColumns} from '../../src/cli/stream.js'
 
 export default class IpsList extends DbCommand<typeof IpsList> {
-  static override routeToMaster = true
   static override summary = 'List addresses that are not free, in address order (streams large results)'
   static override examples = ['<%= config.bin %> ips list --pool office', '<%= config.bin %> ips list --network 192.0.2.0/24 --status RESERVED', '<%= config.bin %> ips list --json > all.json']
   static override flags = {
@@ -16,7 +15,7 @@ export default class IpsList extends DbCommand<typeof IpsList> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const rows = listAddresses(db.pool, {network: this.flags.network, pool: this.flags.pool, status: this.flags.status, limit: this.flags.limit})
     if (this.json) {
       await streamJsonArray(rows)

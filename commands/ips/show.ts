@@ -4,13 +4,12 @@ import {DbCommand} from '../../src/cli/base.js'
 import {showAddress} from '../../src/space/addresses.js'
 
 export default class IpsShow extends DbCommand<typeof IpsShow> {
-  static override routeToMaster = true
   static override summary = 'Show one address: status, assignment, network, pool and requests'
   static override examples = ['<%= config.bin %> ips show 192.0.2.50', '<%= config.bin %> ips show 2001:db8::10 --json']
   static override args = {ip: Args.string({required: true})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const a = await showAddress(db.pool, this.args.ip)
     if (!this.json) {
       this.out(this.fields([

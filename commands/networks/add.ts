@@ -8,7 +8,6 @@ import {carveNetworks} from '../../src/space/carve.js'
 import {addNetwork} from '../../src/space/networks.js'
 
 export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
-  static override routeToMaster = true
   static override summary = 'Add a network (IPv4 or IPv6 CIDR), or carve the next free ones out of a parent'
   static override description = 'With --from and --prefix, creates the lowest free aligned child network(s) of that length inside the parent (a network by id or CIDR): blocks that overlap no network already inside it. --count is all or nothing.'
   static override examples = [
@@ -31,7 +30,7 @@ export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const f = this.flags
     if (f.from !== undefined) {
       if (this.args.cidr !== undefined) throw usage(`give either a CIDR (${this.args.cidr}) or --from ${f.from}, not both`)

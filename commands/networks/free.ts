@@ -5,7 +5,6 @@ import {humanCount} from '../../src/cli/output.js'
 import {networkFree} from '../../src/space/free.js'
 
 export default class NetworksFree extends DbCommand<typeof NetworksFree> {
-  static override routeToMaster = true
   static override summary = 'Show the free space of a network (what no child network covers) as the minimal list of CIDRs'
   static override examples = [
     '<%= config.bin %> networks free 10.0.0.0/16',
@@ -19,7 +18,7 @@ export default class NetworksFree extends DbCommand<typeof NetworksFree> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const r = await networkFree(db.pool, this.args.network, {prefix: this.flags.prefix, first: this.flags.first})
     if (!this.json) {
       if ('fit' in r) {

@@ -7,7 +7,6 @@ import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listNetworks} from '../../src/space/networks.js'
 
 export default class NetworksList extends DbCommand<typeof NetworksList> {
-  static override routeToMaster = true
   static override summary = 'List networks with their utilization'
   static override description = 'Used counts the allocated, reserved and used addresses in the network (including nested ones); usable leaves out network, broadcast and gateway addresses.'
   static override examples = ['<%= config.bin %> networks list', '<%= config.bin %> networks list --location paris --family 4', '<%= config.bin %> networks list --over 90 --json']
@@ -19,7 +18,7 @@ export default class NetworksList extends DbCommand<typeof NetworksList> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const nets = await listNetworks(db.pool, {location: this.flags.location, family: this.flags.family ? (Number(this.flags.family) as 4 | 6) : undefined, over: this.flags.over})
     if (!this.json) {
       if (nets.length === 0) this.note(this.flags.over === undefined ? 'No networks. Add one with: ipam networks add <cidr>' : `No network is at or above ${this.flags.over}%.`)

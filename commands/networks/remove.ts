@@ -8,7 +8,6 @@ import {planNetworkRemoval, removeNetwork} from '../../src/space/networks.js'
 import {addressCount, rangeCount, requestCount} from '../../src/text.js'
 
 export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
-  static override routeToMaster = true
   static override summary = 'Remove a network, with its ranges and the addresses only it holds'
   static override description = 'Its PENDING requests are rejected (reason "network removed", each requester told). When the network still holds ranges, addresses or PENDING requests it says what else goes and asks first (--yes skips the question; without a terminal --yes is required).'
   static override examples = ['<%= config.bin %> networks remove 192.0.2.0/24', '<%= config.bin %> networks remove 42 --yes']
@@ -16,7 +15,7 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
   static override flags = {yes: yesFlag}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const plan = await planNetworkRemoval(db.pool, this.args.network)
     const what = (p: {ranges: number; addresses: number}) => `${rangeCount(p.ranges)} and ${addressCount(p.addresses)}`
     if (plan.addresses > 0 || plan.ranges > 0 || plan.requests > 0) {

@@ -6,13 +6,12 @@ import {showNetwork} from '../../src/space/networks.js'
 import {networkFreeSummary} from '../../src/space/free.js'
 
 export default class NetworksShow extends DbCommand<typeof NetworksShow> {
-  static override routeToMaster = true
   static override summary = 'Show a network: parent, children, use by status and by pool'
   static override examples = ['<%= config.bin %> networks show 192.0.2.0/24', '<%= config.bin %> networks show 42 --json']
   static override args = {network: Args.string({required: true, description: 'network id or CIDR'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const shown = await showNetwork(db.pool, this.args.network)
     const n = {...shown, freeSpace: await networkFreeSummary(db.pool, shown.id)}
     if (!this.json) {

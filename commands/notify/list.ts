@@ -4,7 +4,6 @@ import {DbCommand} from '../../src/cli/base.js'
 import {listOutbox} from '../../src/requests/outbox.js'
 
 export default class NotifyList extends DbCommand<typeof NotifyList> {
-  static override routeToMaster = true
   static override summary = 'List the notification outbox'
   static override examples = ['<%= config.bin %> notify list', '<%= config.bin %> notify list --status FAILED --json']
   static override flags = {
@@ -13,7 +12,7 @@ export default class NotifyList extends DbCommand<typeof NotifyList> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const rows = await listOutbox(db.pool, {status: this.flags.status, limit: this.flags.limit})
     if (!this.json) {
       if (rows.length === 0) this.note('The outbox is empty.')

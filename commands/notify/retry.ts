@@ -6,13 +6,12 @@ import {sendQueued} from '../../src/requests/notify.js'
 import {plural} from '../../src/text.js'
 
 export default class NotifyRetry extends DbCommand<typeof NotifyRetry> {
-  static override routeToMaster = true
   static override summary = 'Send the notifications still waiting or failed (each at most once, even with two retries at once)'
   static override description = 'Also sends a message whose sender died mid-send, once its claim has expired (sendTimeout, 30 s by default, plus 5 s). Exit 5 when the SMTP server refused or did not answer (the messages stay for the next retry); exit 2 when no SMTP server is configured.'
   static override examples = ['IPAM_SMTP_URL=smtp://mail.example.com:25 <%= config.bin %> notify retry', '<%= config.bin %> notify retry --json']
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const smtp = await smtpOf(this)
     if (!smtp) throw usage('no SMTP server is configured', 'set IPAM_SMTP_URL (and IPAM_MAIL_FROM), or `ipam config set smtp-url smtp://host:25` (and `ipam config set mail-from ipam@example.com`)')
     const report = await sendQueued(db.pool, 'all', smtp)

@@ -5,14 +5,13 @@ import {humanCount} from '../../src/cli/output.js'
 import {poolFree} from '../../src/space/free.js'
 
 export default class PoolsFree extends DbCommand<typeof PoolsFree> {
-  static override routeToMaster = true
   static override summary = "List a pool's free addresses as ranges and CIDRs"
   static override description = 'Free means next-free could still hand it out: no address row, not a network, broadcast or gateway address, and no PENDING request for it.'
   static override examples = ['<%= config.bin %> pools free office', '<%= config.bin %> pools free 3 --json']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const r = await poolFree(db.pool, this.args.pool)
     if (!this.json) {
       if (r.ranges.length > 0) this.out(this.table(['Free range', {header: 'Size', align: 'right'}, 'CIDRs', 'Network'], r.ranges.map((g) => [g.range, humanCount(g.size), g.cidrs.join(' '), g.network])))

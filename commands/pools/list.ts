@@ -7,13 +7,12 @@ import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listPools} from '../../src/space/pools.js'
 
 export default class PoolsList extends DbCommand<typeof PoolsList> {
-  static override routeToMaster = true
   static override summary = 'List pools with their size and use'
   static override examples = ['<%= config.bin %> pools list', '<%= config.bin %> pools list --location paris --json']
   static override flags = {location: Flags.string({description: 'only pools available in this location'}), ascii: asciiFlag}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const pools = await listPools(db.pool, {location: this.flags.location})
     if (!this.json) {
       if (pools.length === 0) this.note('No pools. Add one with: ipam pools add <name>')

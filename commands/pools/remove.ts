@@ -7,14 +7,13 @@ import {planPoolRemoval, removePool} from '../../src/space/pools.js'
 import {plural} from '../../src/text.js'
 
 export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
-  static override routeToMaster = true
   static override summary = 'Remove a pool with its ranges and their addresses'
   static override examples = ['<%= config.bin %> pools remove office', '<%= config.bin %> pools remove office --yes']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
   static override flags = {yes: yesFlag}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const plan = await planPoolRemoval(db.pool, this.args.pool)
     if (plan.addresses > 0 || plan.ranges > 0) {
       this.note(`Removing pool ${plan.pool.name} also removes ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}.`)

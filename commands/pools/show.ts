@@ -7,14 +7,13 @@ import {utilizationThresholds} from '../../src/admin/settings.js'
 import {showPool} from '../../src/space/pools.js'
 
 export default class PoolsShow extends DbCommand<typeof PoolsShow> {
-  static override routeToMaster = true
   static override summary = 'Show a pool, its address blocks and their use'
   static override examples = ['<%= config.bin %> pools show office', '<%= config.bin %> pools show 3 --json']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
   static override flags = {ascii: asciiFlag}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const p = await showPool(db.pool, this.args.pool)
     if (!this.json) {
       const t = await utilizationThresholds(db.pool)

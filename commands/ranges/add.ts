@@ -5,14 +5,13 @@ import {addRange} from '../../src/space/ranges.js'
 import {addressCount} from '../../src/text.js'
 
 export default class RangesAdd extends DbCommand<typeof RangesAdd> {
-  static override routeToMaster = true
   static override summary = 'Add an address block to a pool: start-end, a CIDR, or one address'
   static override description = 'The block must lie inside one network and overlap no other block of any pool.'
   static override examples = ['<%= config.bin %> ranges add office 192.0.2.10-192.0.2.200', '<%= config.bin %> ranges add office 198.51.100.0/25', '<%= config.bin %> ranges add vms-v6 2001:db8:10::/64 --json']
   static override args = {pool: Args.string({required: true, description: 'pool id or name'}), range: Args.string({required: true, description: 'start-end, CIDR or address'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const r = await addRange(db.pool, this.args.pool, this.args.range)
     if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${addressCount(r.size)}, ${r.usable} usable) to pool ${r.pool}, in network ${r.network}.`)
     return r

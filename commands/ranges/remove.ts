@@ -7,14 +7,13 @@ import {planRangeRemoval, removeRange} from '../../src/space/ranges.js'
 import {plural} from '../../src/text.js'
 
 export default class RangesRemove extends DbCommand<typeof RangesRemove> {
-  static override routeToMaster = true
   static override summary = 'Remove an address block and the addresses in it'
   static override examples = ['<%= config.bin %> ranges remove 12', '<%= config.bin %> ranges remove 12 --yes --json']
   static override args = {id: Args.string({required: true, description: 'range id (see `ipam ranges list`)'})}
   static override flags = {yes: yesFlag}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const plan = await planRangeRemoval(db.pool, this.args.id)
     if (plan.addresses > 0) {
       this.note(`Removing range ${plan.range.range} of pool ${plan.range.pool} also releases its ${plural(plan.addresses, 'address', 'addresses')}.`)

@@ -8,7 +8,6 @@ import {outcome} from '../../src/outcome.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
-  static override routeToMaster = true
   static override summary = 'Approve PENDING requests: each address becomes USED, assigned to its requester'
   static override description = 'Each id is decided on its own, with a result per id; the exit code is 0 only when all succeeded (else the first failure\'s code).'
   static override examples = ['<%= config.bin %> requests approve 17', '<%= config.bin %> requests approve 17 18 19 --by alice --json']
@@ -19,7 +18,7 @@ export default class RequestsApprove extends DbCommand<typeof RequestsApprove> {
   public async run() {
     const {argv} = await this.parse(RequestsApprove)
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
-    const db = await this.db()
+    const db = (await this.session()).target
     const {decisions: results, queued} = await approveMany(db.pool, argv as string[], by)
     if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.green('approved') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
     await notifyAfterCommit(this, db.pool, queued)

@@ -1,15 +1,16 @@
 import {Flags} from '@oclif/core'
 
+import {localFlag} from '../../src/cli/flags.js'
 import {DbCommand} from '../../src/cli/base.js'
 import {listRequests} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/cli/requests.js'
 
 export default class RequestsList extends DbCommand<typeof RequestsList> {
-  static override routeToMaster = true
   static override summary = 'List IP requests (PENDING by default)'
   static override description = 'A request whose network no longer exists (removed by hand-written SQL) shows as orphaned: it can only be rejected.'
-  static override examples = ['<%= config.bin %> requests list', '<%= config.bin %> requests list --status ALL --sort newest', '<%= config.bin %> requests list --network 192.0.2.0/24 --region eu-west --json']
+  static override examples = ['<%= config.bin %> requests list', '<%= config.bin %> requests list --status ALL --sort newest', '<%= config.bin %> requests list --network 192.0.2.0/24 --region eu-west --json', '<%= config.bin %> requests list --local --status ALL']
   static override flags = {
+    local: localFlag,
     status: Flags.string({options: ['PENDING', 'APPROVED', 'REJECTED', 'ALL'], default: 'PENDING', description: 'which requests'}),
     network: Flags.string({description: 'only this network (id or CIDR)'}),
     region: Flags.string({description: 'only this region'}),
@@ -18,7 +19,7 @@ export default class RequestsList extends DbCommand<typeof RequestsList> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session({local: this.flags.local})).target
     const rows = await listRequests(db.pool, {status: this.flags.status, network: this.flags.network, region: this.flags.region, sort: this.flags.sort as 'oldest' | 'newest', limit: this.flags.limit})
     if (!this.json) {
       if (rows.length === 0) this.note(`No ${this.flags.status === 'ALL' ? '' : `${this.flags.status} `}requests.`)

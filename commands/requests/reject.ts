@@ -8,7 +8,6 @@ import {outcome} from '../../src/outcome.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsReject extends DbCommand<typeof RequestsReject> {
-  static override routeToMaster = true
   static override summary = 'Reject PENDING requests, with an optional reason'
   static override examples = ['<%= config.bin %> requests reject 17 --reason "use DHCP instead"', '<%= config.bin %> requests reject 17 18 --json']
   static override strict = false
@@ -18,7 +17,7 @@ export default class RequestsReject extends DbCommand<typeof RequestsReject> {
   public async run() {
     const {argv} = await this.parse(RequestsReject)
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
-    const db = await this.db()
+    const db = (await this.session()).target
     const {decisions: results, queued} = await rejectMany(db.pool, argv as string[], this.flags.reason, by)
     if (!this.json) for (const r of results) (r.ok ? this.out.bind(this) : this.note.bind(this))(`${r.ok ? this.c.red('rejected') : this.c.red('refused ')} ${r.ok ? r.message : `#${r.id}: ${r.message}`}`)
     await notifyAfterCommit(this, db.pool, queued)

@@ -1,17 +1,18 @@
 import {Args} from '@oclif/core'
 
+import {localFlag} from '../../src/cli/flags.js'
 import {DbCommand} from '../../src/cli/base.js'
 import {showRequest} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/cli/requests.js'
 
 export default class RequestsShow extends DbCommand<typeof RequestsShow> {
-  static override routeToMaster = true
   static override summary = 'Show a request: network, whether the address is free, decision history'
-  static override examples = ['<%= config.bin %> requests show 17', '<%= config.bin %> requests show 17 --json']
+  static override examples = ['<%= config.bin %> requests show 17', '<%= config.bin %> requests show 17 --json', '<%= config.bin %> requests show 3 --local']
+  static override flags = {local: localFlag}
   static override args = {id: Args.string({required: true, description: 'request id'})}
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session({local: this.flags.local})).target
     const r = await showRequest(db.pool, this.args.id)
     if (!this.json) {
       this.out(this.fields([

@@ -5,7 +5,6 @@ import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {submitRequest} from '../../src/requests/requests.js'
 
 export default class RequestsSubmit extends DbCommand<typeof RequestsSubmit> {
-  static override routeToMaster = true
   static override summary = 'File an IP request, as a request agent does (status PENDING, requested by anonymous)'
   static override examples = [
     '<%= config.bin %> requests submit --ip 192.0.2.50 --email alice@example.com --region eu-west --description "build agent"',
@@ -20,7 +19,7 @@ export default class RequestsSubmit extends DbCommand<typeof RequestsSubmit> {
   }
 
   public async run() {
-    const db = await this.db()
+    const db = (await this.session()).target
     const {request: r, queued} = await submitRequest(db.pool, {ip: this.flags.ip, email: this.flags.email, ipRange: this.flags['ip-range'], region: this.flags.region, description: this.flags.description})
     if (!this.json) this.out(`Request #${r.id} for ${r.ip} in ${r.network} is PENDING.`)
     await notifyAfterCommit(this, db.pool, queued)

@@ -11,7 +11,6 @@ import {outcome} from '../../src/outcome.js'
 import {checkText} from '../../src/text.js'
 
 export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
-  static override routeToMaster = true
   static override summary = 'Decide PENDING requests one by one, oldest first: approve, reject (with a reason), skip or quit'
   static override description = 'Interactive: needs a terminal. One key decides: a approve, r reject, s skip, q quit; Enter alone decides nothing, and keys typed before a card shows are ignored. In scripts use `ipam requests approve <id>` and `ipam requests reject <id>`.'
   static override examples = ['<%= config.bin %> requests triage', '<%= config.bin %> requests triage --network 192.0.2.0/24 --region eu-west']
@@ -26,7 +25,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
       throw confirmationRequired('triage is interactive and there is no terminal', 'in scripts use `ipam requests approve <id>…` or `ipam requests reject <id>… --reason …`')
     }
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
-    const db = await this.db()
+    const db = (await this.session()).target
     const c = this.c
     const {outcomes, total, interrupted} = await runTriage({
       pool: db.pool, filter: {network: this.flags.network, region: this.flags.region}, by, c, color: this.useColor, unicode: unicodeTerminal(),

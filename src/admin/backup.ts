@@ -9,7 +9,7 @@ import type {Pool, PoolConnection} from 'mysql2/promise'
 
 import {partialFile} from '../interrupt.js'
 import {databaseError, IpamError, notFound, usage} from '../errors.js'
-import {LATEST_VERSION, schemaStatus} from '../db/schema.js'
+import {backupSchemaReadable, LATEST_VERSION, schemaStatus} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
 
@@ -174,7 +174,7 @@ export async function verifyBackup(file: string): Promise<BackupHeader & {sha256
   if (!sha) throw corrupt(file, 'it has no end marker (truncated?)')
   if (hash.digest('hex') !== sha) throw corrupt(file, 'its checksum does not match its content')
   if (header.formatVersion !== BACKUP_FORMAT_VERSION) throw usage(`${file} has backup format ${header.formatVersion}; this ipam reads ${BACKUP_FORMAT_VERSION}`)
-  if (header.schemaVersion !== LATEST_VERSION) {
+  if (!backupSchemaReadable(header.schemaVersion)) {
     throw databaseError('schema_mismatch', `${file} was written at schema version ${header.schemaVersion}; this database is at ${LATEST_VERSION}`, 'restore it with the ipam version that wrote it, then migrate')
   }
   return {...header, sha256: sha}

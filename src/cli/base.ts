@@ -1,10 +1,11 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 
-import {type Database, mapDriverError, openDatabase, resolveConnection} from '../db/connect.js'
+import {type Database, mapDriverError, masterPasswordHint, openDatabase, resolveConnection, resolveMasterPassword} from '../db/connect.js'
+import {localSession, type Session} from '../db/session.js'
 import {requireMigrated} from '../db/schema.js'
-import {maskedUrl, maskSecretsInText} from '../db/url.js'
-import {routeToMaster} from '../integration/routing.js'
+import {maskText} from '../mask.js'
+import {MasterRouter} from '../integration/routing.js'
 import {IpamError} from '../errors.js'
 import {failureOf} from '../outcome.js'
 import {Exit, exitCodeOf} from './errors.js'
@@ -119,10 +120,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (secret) this.secrets.push(secret)
   }
 
+  /** Progress and warnings: the password field of URLs is masked (by structure, never by text). */
   protected mask(text: string): string {
-    let out = maskSecretsInText(text)
-    for (const s of this.secrets) if (s.length > 0) out = out.split(s).join('****')
-    return out
+    return maskText(text)
+  }
+
+  /** Errors, which may echo a value typed on the command line: known secrets are masked too, as whole words. */
+  protected maskError(text: string): string {
+    return maskText(text, this.secrets)
   }
 
   /** A result that reports a partial failure (see src/outcome.ts) sets the exit code of its first failure's kind. */
@@ -140,18 +145,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const why = /The global flags? [^:]* do(?:es)? not apply: [^.]+\./.exec(this.ctor.description ?? '')?.[0]
     if (given && why?.includes(given)) e = new IpamError('usage', e.code, e.message, {hint: why})
     process.exitCode = exitCodeOf(e.kind)
-    const message = printable(this.mask(e.message))
+    const message = printable(this.maskError(e.message))
     if (this.jsonEnabled()) {
       const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
-      if (e.hint) body.hint = printable(this.mask(e.hint))
+      if (e.hint) body.hint = printable(this.maskError(e.hint))
       if (e.details !== undefined) body.details = e.details
       this.logJson({error: body})
     } else {
       const c = makeChalk(colorEnabled({noColor: (this.flags as {color?: boolean})?.color === false, stdoutIsTTY: process.stderr.isTTY}))
       process.stderr.write(`${c.red('Error:')} ${message}\n`)
-      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.mask(e.hint))}\n`)
+      if (e.hint) process.stderr.write(`${c.dim('Hint:')} ${printable(this.maskError(e.hint))}\n`)
       if (e.kind === 'bug') {
-        if (this.verbose) process.stderr.write(`${this.mask(String(error.stack ?? error))}\n`)
+        if (this.verbose) process.stderr.write(`${this.maskError(String(error.stack ?? error))}\n`)
         else process.stderr.write('This is a bug in ipam; run again with --verbose for details.\n')
       }
     }
@@ -191,13 +196,11 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     profile: Flags.string({helpGroup: 'GLOBAL', env: 'IPAM_PROFILE', description: 'connection profile to use (env IPAM_PROFILE)'}),
   }
 
-  /** Address-space and request commands: on a platform they work on the master's data. */
-  static routeToMaster = false
-
   private database?: Database
-  private platformDatabase?: Database
+  private router?: MasterRouter
+  private currentSession?: Session
 
-  /** Opens the database; checks the schema unless `skipSchemaCheck`. */
+  /** Opens the database the command names (never routed); checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
     if (this.database) return this.database
     const flags = this.flags as {db?: string; profile?: string}
@@ -219,17 +222,37 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     if (!opts.skipSchemaCheck) await requireMigrated(database.pool).catch((error) => {
       throw mapDriverError(error, url)
     })
-    if ((this.ctor as typeof DbCommand).routeToMaster) {
-      const master = await routeToMaster(database)
-      if (master) {
-        this.addSecret(master.url.password)
-        this.platformDatabase = database
-        this.database = master
-        this.note(`Note: this database is a platform of ${maskedUrl(master.url)}; working on the master's data.`)
-        return master
-      }
-    }
     return database
+  }
+
+  /** The master's password as the operator gives it (IPAM_MASTER_PASSWORD or the profile), registered as a secret. */
+  protected async masterPassword(): Promise<string | undefined> {
+    const {password} = await resolveMasterPassword({profile: (this.flags as {profile?: string}).profile, configDir: this.config.configDir})
+    this.addSecret(password)
+    return password
+  }
+
+  /**
+   * Address-space and request commands work in a session: `target` is the
+   * master when this database is a joined platform (said on stderr), else
+   * this database. `{local: true}` stays on this database (read-only history).
+   */
+  protected async session(opts: {local?: boolean} = {}): Promise<Session> {
+    const local = await this.db()
+    if (opts.local) return (this.currentSession = localSession(local))
+    if (!this.router) {
+      const flags = this.flags as {profile?: string}
+      this.router = new MasterRouter(local, {
+        masterPassword: () => this.masterPassword(),
+        passwordHint: masterPasswordHint(flags.profile),
+      })
+    }
+    const session = await this.router.session()
+    if (session.master && this.currentSession?.master !== session.master) {
+      this.note(`Note: this database is a platform of ${session.master}; working on the master's data.`)
+    }
+    this.currentSession = session
+    return session
   }
 
   /** The profile named by --profile / IPAM_PROFILE, if any. */
@@ -238,8 +261,8 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   }
 
   public override async finally(error: Error | undefined): Promise<void> {
+    await this.router?.close()
     await this.database?.close()
-    await this.platformDatabase?.close()
     await super.finally(error)
   }
 }

@@ -1,10 +1,10 @@
 import type {Database} from './connect.js'
 import {openDatabase} from './connect.js'
-import {migrate, schemaStatus, type SchemaStatus} from './schema.js'
+import {migrate, type MigrateOptions, type MigrateResult, schemaStatus, type SchemaStatus} from './schema.js'
 import type {DbUrl} from './url.js'
 
 /** Creates the URL's database when it is missing (the name was validated by parseDbUrl), then migrates. */
-export async function createAndMigrate(url: DbUrl, opts: {onWait?: (holder: string) => void} = {}): Promise<{applied: number[]; status: SchemaStatus; node: string}> {
+export async function createAndMigrate(url: DbUrl, opts: MigrateOptions = {}): Promise<MigrateResult & {node: string}> {
   if (url.database) {
     const server = await openDatabase(url, {withDatabase: false})
     try {

@@ -50,6 +50,25 @@ export async function resolveConnection(src: ConnectionSource): Promise<Resolved
   return {url, source}
 }
 
+/**
+ * The master's password for a platform's routed commands: IPAM_MASTER_PASSWORD,
+ * else the `master-password` of the chosen (or default) profile. It is never
+ * kept in the database; `source` says where it came from, for messages.
+ */
+export async function resolveMasterPassword(src: {profile?: string; configDir: string; env?: NodeJS.ProcessEnv}): Promise<{password?: string; source: string}> {
+  const env = src.env ?? process.env
+  if (env.IPAM_MASTER_PASSWORD) return {password: env.IPAM_MASTER_PASSWORD, source: 'IPAM_MASTER_PASSWORD'}
+  const name = src.profile || env.IPAM_PROFILE || DEFAULT_PROFILE
+  const profile = (await readProfiles(profilePath(src.configDir))).profiles[name]
+  return {password: profile?.['master-password'], source: `profile "${name}"`}
+}
+
+/** How to give the master's password, for the message of a command that lacks it. */
+export function masterPasswordHint(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const name = profile || env.IPAM_PROFILE || DEFAULT_PROFILE
+  return `give it once with \`ipam config set master-password${name === DEFAULT_PROFILE ? '' : ` --profile ${name}`}\` (it asks for it, or reads it from stdin), or set IPAM_MASTER_PASSWORD`
+}
+
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'ECONNRESET', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'ENETUNREACH'])
 
 export function isConnectionError(error: unknown): boolean {

@@ -4,7 +4,9 @@ import {dirname, join} from 'node:path'
 import {IpamError, notFound, usage} from '../errors.js'
 import {maskedUrl, parseDbUrl} from './url.js'
 
-export const PROFILE_KEYS = ['db', 'smtp-url', 'mail-from'] as const
+export const PROFILE_KEYS = ['db', 'smtp-url', 'mail-from', 'master-password'] as const
+/** Keys whose value is a secret: never shown, never needed in argv (read from a prompt or stdin). */
+export const SECRET_KEYS: readonly ProfileKey[] = ['master-password']
 export type ProfileKey = (typeof PROFILE_KEYS)[number]
 export type Profile = Partial<Record<ProfileKey, string>>
 export interface ProfileFile {
@@ -68,6 +70,7 @@ export function checkKey(key: string): ProfileKey {
 export function validateValue(key: ProfileKey, value: string): void {
   if (key === 'db') parseDbUrl(value)
   if (key === 'smtp-url' && !/^smtps?:\/\//i.test(value)) throw usage('smtp-url must look like smtp://user:password@host:port')
+  if (key === 'master-password' && value.length === 0) throw usage('master-password is empty')
   if (key === 'mail-from' && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(value)) {
     throw usage(`mail-from "${value}" is not an e-mail address`)
   }
@@ -75,6 +78,7 @@ export function validateValue(key: ProfileKey, value: string): void {
 
 /** A value fit to show: URLs with their password masked. */
 export function displayValue(key: ProfileKey, value: string): string {
+  if (SECRET_KEYS.includes(key)) return '****'
   if (key === 'db') return maskedUrl(parseDbUrl(value))
   if (key === 'smtp-url') return value.replace(/^(smtps?:\/\/[^:@/]*:)[^@]*@/i, '$1****@')
   return value
@@ -104,4 +108,19 @@ export async function unsetProfileValue(file: string, profile: string, key: stri
   if (Object.keys(current).length === 0) delete data.profiles[profile]
   await writeProfiles(file, data)
   return true
+}
+
+/**
+ * Puts the master's password where routed commands look for it, unless they
+ * already find it there (IPAM_MASTER_PASSWORD or the profile). Says where it
+ * went, for the operator; the password itself is never in the answer.
+ */
+export async function keepMasterPassword(configDir: string, profile: string | undefined, password: string, env: NodeJS.ProcessEnv = process.env): Promise<{saved: boolean; where: string}> {
+  const name = profile || env.IPAM_PROFILE || DEFAULT_PROFILE
+  const file = profilePath(configDir)
+  if (env.IPAM_MASTER_PASSWORD === password) return {saved: false, where: 'IPAM_MASTER_PASSWORD'}
+  const current = (await readProfiles(file)).profiles[name]?.['master-password']
+  if (current === password) return {saved: false, where: `master-password of profile "${name}" in ${file}`}
+  await setProfileValue(file, name, 'master-password', password)
+  return {saved: true, where: `master-password of profile "${name}" in ${file} (mode 0600${current === undefined ? '' : ', replacing the one it held'})`}
 }

@@ -13,6 +13,20 @@ export interface Migration {
   name: string
   /** Each statement is idempotent, so that two `db migrate` runs at once cannot corrupt anything. */
   statements: string[]
+  /**
+   * Secrets the statements are about to remove from the database, read first
+   * and handed to the caller (`onSecret`), which keeps them where they belong;
+   * when it fails, nothing is removed.
+   */
+  secrets?: (pool: Pool) => Promise<MovedSecret[]>
+  /** Changes nothing a backup holds: a backup written before it restores after it. */
+  backupCompatible?: boolean
+}
+
+/** A secret a migration takes out of the database. */
+export interface MovedSecret {
+  kind: 'master-password'
+  value: string
 }
 
 const table = (body: string) => `${body} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`
@@ -189,6 +203,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 2,
     name: 'network edge points, for finding the next free subnet on an index',
+    backupCompatible: true,
     statements: [
       // For every address where a network starts or the one after where a network
       // ends: how many start and end there. A point where networks end and none
@@ -236,6 +251,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 3,
     name: 'one PENDING request per address and network CIDR (also after a network is removed and added again)',
+    backupCompatible: true,
     statements: [
       // A network removed by hand and added again got a new id, so the old key let a second PENDING
       // request in for the same address and CIDR. Keep the newest of each such set (the one in the
@@ -254,15 +270,34 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 4,
     name: 'outbox claims expire (a message whose sender died mid-send is sent again)',
+    backupCompatible: true,
     statements: [
       'ALTER TABLE ipam_outbox ADD COLUMN claim_expires_at DATETIME(6) NULL AFTER claimed_at',
       // claims taken before this step: give them the default send timeout and its margin
       "UPDATE ipam_outbox SET claim_expires_at = claimed_at + INTERVAL 35 SECOND WHERE status = 'SENDING' AND claim_expires_at IS NULL",
     ],
   },
+  {
+    version: 5,
+    name: "the master's password leaves the platform's database (kept in the operator's profile or IPAM_MASTER_PASSWORD)",
+    backupCompatible: true,
+    secrets: async (pool) => {
+      const [rows] = await pool.query<any[]>("SELECT JSON_UNQUOTE(JSON_EXTRACT(master_url, '$.password')) AS password FROM ipam_integration WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')")
+      return rows.filter((r) => r.password !== null).map((r) => ({kind: 'master-password' as const, value: String(r.password)}))
+    },
+    statements: [
+      "UPDATE ipam_integration SET master_url = JSON_SET(JSON_REMOVE(master_url, '$.password'), '$.needsPassword', 1) WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')",
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+/** Whether a backup written at schema `version` restores into the current schema. */
+export function backupSchemaReadable(version: number): boolean {
+  if (!Number.isInteger(version) || version < 1 || version > LATEST_VERSION) return false
+  return MIGRATIONS.filter((m) => m.version > version).every((m) => m.backupCompatible)
+}
 
 /** Errors that mean "this object is already there": another migrate run got there first. */
 const ALREADY_DONE = new Set([1050 /* table exists */, 1060 /* dup column */, 1061 /* dup key */, 1091 /* key already dropped */, 1359 /* trigger exists */, 1826 /* dup FK */])
@@ -353,23 +388,41 @@ async function releaseMigrationLease(pool: Pool, holder: string): Promise<void> 
  * tolerates "already exists" and the version row is INSERT IGNORE, so a run
  * after a crashed one finishes its work.
  */
-export async function migrate(pool: Pool, opts: {onWait?: (holder: string) => void} = {}): Promise<{applied: number[]; status: SchemaStatus}> {
+export interface MigrateOptions {
+  onWait?: (holder: string) => void
+  /** Keeps a secret a migration takes out of the database, and says where it went (see `Migration.secrets`). */
+  onSecret?: (secret: MovedSecret) => Promise<string>
+}
+
+export interface MigrateResult {
+  applied: number[]
+  status: SchemaStatus
+  /** What happened to each secret taken out of the database (never the secret itself). */
+  secretsMoved: {kind: MovedSecret['kind']; where: string}[]
+}
+
+export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const current = await schemaStatus(pool)
-  if (current.version >= LATEST_VERSION && current.instanceId) return {applied: [], status: current}
+  if (current.version >= LATEST_VERSION && current.instanceId) return {applied: [], status: current, secretsMoved: []}
   const holder = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`
   await takeMigrationLease(pool, holder, {onWait: opts.onWait})
   try {
-    return await migrateHoldingLease(pool)
+    return await migrateHoldingLease(pool, opts)
   } finally {
     await releaseMigrationLease(pool, holder).catch(() => undefined)
   }
 }
 
-async function migrateHoldingLease(pool: Pool): Promise<{applied: number[]; status: SchemaStatus}> {
+async function migrateHoldingLease(pool: Pool, opts: MigrateOptions): Promise<MigrateResult> {
   const before = await schemaStatus(pool)
   const applied: number[] = []
+  const secretsMoved: MigrateResult['secretsMoved'] = []
   for (const m of MIGRATIONS) {
     if (m.version <= before.version) continue
+    for (const secret of (await m.secrets?.(pool)) ?? []) {
+      const where = opts.onSecret ? await opts.onSecret(secret) : 'nowhere: removed from the database (give it with `ipam config set master-password` or IPAM_MASTER_PASSWORD)'
+      secretsMoved.push({kind: secret.kind, where})
+    }
     for (const sql of m.statements) {
       try {
         await pool.query(sql)
@@ -381,5 +434,5 @@ async function migrateHoldingLease(pool: Pool): Promise<{applied: number[]; stat
     if (res.affectedRows > 0) applied.push(m.version)
   }
   await pool.query("INSERT IGNORE INTO ipam_settings (name, value) VALUES ('instance-id', ?)", [randomUUID()])
-  return {applied, status: await schemaStatus(pool)}
+  return {applied, status: await schemaStatus(pool), secretsMoved}
 }

@@ -93,9 +93,12 @@ export function maskedUrl(url: DbUrl): string {
   return `mysql://${auth}${url.hosts.map(formatHost).join(',')}/${url.database ?? ''}${qs ? `?${qs}` : ''}`
 }
 
-/** Masks the password of any mysql:// URL found in free text (errors, logs). */
+/**
+ * Masks the password field of every mysql://, mariadb:// and smtp(s):// URL in
+ * free text (errors, logs): what lies between `user:` and the URL's last `@`.
+ */
 export function maskSecretsInText(text: string): string {
-  return text.replace(/((?:mysql|mariadb|smtps?):\/\/[^:@/\s]*:)[^@\s]*@/gi, '$1****@')
+  return text.replace(/((?:mysql|mariadb|smtps?):\/\/[^:@/\s]*:)[^\s"'<>]*@/gi, '$1****@')
 }
 
 export function formatDbUrl(url: DbUrl): string {

@@ -1,7 +1,12 @@
 import type {Pool} from 'mysql2/promise'
 
+import {conflict, IpamError, usage} from '../errors.js'
+import type {Database} from '../db/connect.js'
+import {requireMigrated} from '../db/schema.js'
 import type {Tx} from '../db/tx.js'
+import {maskedUrl} from '../db/url.js'
 import {type Family, formatRange} from '../net/ip.js'
+import {instanceId, masterUrlOf, platformsOf, readIntegration} from './state.js'
 
 export interface Conflict {
   kind: 'same network' | 'nested network' | 'overlapping range' | 'same pool name'
@@ -68,4 +73,40 @@ export async function transferPlan(platform: Db): Promise<TransferPlan> {
     pendingRequests: await n("SELECT COUNT(*) AS n FROM ip_request WHERE status = 'PENDING'"),
     addresses: await n('SELECT COUNT(*) AS n FROM ip'),
   }
+}
+
+export interface JoinPair {
+  platformId: string
+  masterId: string
+  /** This platform is already joined to that master. */
+  alreadyJoined: boolean
+  /** A setup to that master was begun and not finished. */
+  resuming: boolean
+}
+
+/**
+ * The checks on the pairing itself, the same for `integration check` and
+ * `integration setup`: the master is migrated, is not this same database,
+ * is not a platform of another master; this database is not already joined
+ * to another master, nor a master with platforms of its own.
+ */
+export async function refuseImpossibleJoin(platform: Database, master: Database): Promise<JoinPair> {
+  await requireMigrated(master.pool).catch((error) => {
+    if (error instanceof IpamError) throw new IpamError(error.kind, error.code, `on the master: ${error.message}`, {hint: error.hint})
+    throw error
+  })
+  const platformId = await instanceId(platform.pool)
+  const masterId = await instanceId(master.pool)
+  if (platformId === masterId) throw usage('the master is this same database', 'name the master database with --master')
+  const own = await readIntegration(platform.pool)
+  if (own && own.masterInstanceId && own.masterInstanceId !== masterId) {
+    throw conflict('other_master', `this database is already ${own.state === 'JOINED' ? 'a platform' : 'becoming a platform'} of another master (${maskedUrl(masterUrlOf(own).url)})`, '`ipam integration remove` it from that master first')
+  }
+  if (own?.state === 'JOINED') return {platformId, masterId, alreadyJoined: true, resuming: false}
+  if (await readIntegration(master.pool)) throw conflict('master_is_platform', 'the master is itself a platform of another master', 'join the platform to that master instead')
+  const ownPlatforms = await platformsOf(platform.pool)
+  if (ownPlatforms.length > 0) {
+    throw conflict('platform_is_master', `this database is a master with ${ownPlatforms.length} platform(s) joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
+  }
+  return {platformId, masterId, alreadyJoined: false, resuming: own?.state === 'SETUP'}
 }

@@ -3,15 +3,14 @@ import type {Pool} from 'mysql2/promise'
 import {audit} from '../admin/audit.js'
 import {deleteAddressSpace} from '../admin/purge.js'
 import {writeBackup} from '../admin/backup.js'
+import {SETTINGS} from '../admin/settings.js'
 import {findUser, verifyPassword} from '../admin/users.js'
-import {conflict, databaseError, IpamError, usage} from '../errors.js'
+import {conflict, databaseError} from '../errors.js'
 import type {Database} from '../db/connect.js'
-import {requireMigrated} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
-import {type DbUrl, formatDbUrl, maskedUrl} from '../db/url.js'
-import {type Conflict, findConflicts, transferPlan, type TransferPlan} from './conflicts.js'
-import {type CnameResolver, cnameHosts} from './dns.js'
-import {instanceId, platformsOf, readIntegration} from './state.js'
+import {maskedUrl} from '../db/url.js'
+import {type Conflict, findConflicts, refuseImpossibleJoin, transferPlan, type TransferPlan} from './conflicts.js'
+import {lockForJoin, storedMasterUrl} from './state.js'
 import {plural} from '../text.js'
 
 export const SETUP_STEPS = [
@@ -34,37 +33,15 @@ export interface Preflight {
 
 /**
  * Everything setup checks before it changes anything, run again on every
- * attempt: CNAME hosts, same database, master that is a platform, platform
- * that is a master, the admin's role and password, conflicts.
+ * attempt (the master's host being no CNAME is checked before connecting, by
+ * `refuseCnames`): the pairing itself (`refuseImpossibleJoin`, shared with
+ * `integration check`), the admin's role and password, conflicts.
  */
-/** Refuses a master host that is a DNS alias (checked before connecting to it). */
-export async function refuseCnames(url: DbUrl, resolver: CnameResolver): Promise<void> {
-  const aliases = await cnameHosts(url.hosts.map((h) => h.host), resolver)
-  if (aliases.length > 0) {
-    const a = aliases[0]
-    throw usage(`the master host ${a.host} is a DNS alias (CNAME for ${a.target}); redirects are not supported`, `use the real host name: --master ${maskedUrl({...url, hosts: url.hosts.map((h) => (h.host === a.host ? {...h, host: a.target} : h))})}`)
-  }
-}
-
 export async function preflight(platform: Database, master: Database, input: {email: string; password: string}): Promise<Preflight> {
-  await requireMigrated(master.pool).catch((error) => {
-    if (error instanceof IpamError) throw new IpamError(error.kind, error.code, `on the master: ${error.message}`, {hint: error.hint})
-    throw error
-  })
-  const platformId = await instanceId(platform.pool)
-  const masterId = await instanceId(master.pool)
-  if (platformId === masterId) throw usage('the master is this same database', 'name the master database with --master')
-  const own = await readIntegration(platform.pool)
-  if (own && own.masterInstanceId && own.masterInstanceId !== masterId) {
-    throw conflict('other_master', `this database is already ${own.state === 'JOINED' ? 'a platform' : 'becoming a platform'} of another master (${maskedUrl(parseStored(own.masterUrl))})`, '`ipam integration remove` it from that master first')
-  }
-  if (own?.state === 'JOINED') {
+  const pair = await refuseImpossibleJoin(platform, master)
+  const {platformId, masterId} = pair
+  if (pair.alreadyJoined) {
     return {platformId, masterId, registered: true, alreadyJoined: true, resuming: false, plan: await transferPlan(platform.pool), conflicts: []}
-  }
-  if (await readIntegration(master.pool)) throw conflict('master_is_platform', 'the master is itself a platform of another master', 'join the platform to that master instead')
-  const ownPlatforms = await platformsOf(platform.pool)
-  if (ownPlatforms.length > 0) {
-    throw conflict('platform_is_master', `this database is a master with ${plural(ownPlatforms.length, 'platform')} joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
   }
   const admin = await findUser(master.pool, input.email)
   if (!admin || !admin.admin) throw databaseError('not_admin', `${input.email} is not a user with the @admin role on the master`, 'ask a master admin to run `ipam users promote` for you')
@@ -72,20 +49,7 @@ export async function preflight(platform: Database, master: Database, input: {em
   const [reg] = await master.pool.query<any[]>('SELECT 1 FROM ipam_platforms WHERE instance_id = ?', [platformId])
   const registered = reg.length > 0
   const conflicts = registered ? [] : await findConflicts(platform.pool, master.pool)
-  return {platformId, masterId, registered, alreadyJoined: false, resuming: own?.state === 'SETUP', plan: await transferPlan(platform.pool), conflicts}
-}
-
-function parseStored(text: string): DbUrl {
-  return JSON.parse(text) as DbUrl
-}
-
-/** The master's URL as kept on the platform (the routing of every later command needs it). */
-export function storedMasterUrl(url: DbUrl): string {
-  return JSON.stringify(url)
-}
-
-export function masterUrlOf(row: {masterUrl: string}): DbUrl {
-  return parseStored(row.masterUrl)
+  return {platformId, masterId, registered, alreadyJoined: false, resuming: pair.resuming, plan: await transferPlan(platform.pool), conflicts}
 }
 
 /** Test hook: IPAM_TEST_CRASH_AFTER_STEP=N kills the process (SIGKILL) right after step N. */
@@ -93,9 +57,34 @@ function crashPoint(step: number): void {
   if (Number(process.env.IPAM_TEST_CRASH_AFTER_STEP) === step) process.kill(process.pid, 'SIGKILL')
 }
 
-async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string, email: string): Promise<TransferPlan> {
+/** What became of the platform's settings: from the join on, the master's are the ones read. */
+export interface SettingsOutcome {
+  /** The master had none: the platform's value was copied there. */
+  copied: {name: string; value: string}[]
+  /** Both had one: the master's wins; the platform's is no longer read. */
+  masterKept: {name: string; platform: string; master: string}[]
+}
+
+async function adoptSettings(platform: Pool, tx: Tx): Promise<SettingsOutcome> {
+  const names = Object.keys(SETTINGS)
+  const [mine] = await platform.query<any[]>('SELECT name, value FROM ipam_settings WHERE name IN (?) ORDER BY name', [names])
+  const [theirs] = await tx.query<any[]>('SELECT name, value FROM ipam_settings WHERE name IN (?) FOR UPDATE', [names])
+  const onMaster = new Map(theirs.map((r) => [r.name as string, r.value as string]))
+  const out: SettingsOutcome = {copied: [], masterKept: []}
+  for (const {name, value} of mine) {
+    const master = onMaster.get(name)
+    if (master === undefined) {
+      await tx.query('INSERT INTO ipam_settings (name, value) VALUES (?, ?)', [name, value])
+      await audit(tx, {action: 'settings.set', objectType: 'setting', objectId: name, detail: {value, from: 'integration setup'}})
+      out.copied.push({name, value})
+    } else if (master !== value) out.masterKept.push({name, platform: value, master})
+  }
+  return out
+}
+
+async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string, email: string): Promise<{moved: TransferPlan; settings: SettingsOutcome}> {
   // Serialize with range and network changes on the master, then look again.
-  await tx.query("UPDATE ipam_locks SET version = version + 1 WHERE name IN ('ranges', 'networks')")
+  await lockForJoin(tx)
   const again = await findConflicts(platform, tx)
   if (again.length > 0) throw conflict('conflicts', `the master changed: ${plural(again.length, 'conflict')} now`, 'run `ipam integration check` to see them', {conflicts: again})
   const netMap = new Map<string, number>()
@@ -148,15 +137,18 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   }
   await flush()
   await tx.query('INSERT INTO ipam_platforms (instance_id, name, joined_by) VALUES (?, ?, ?)', [pre.platformId, name.slice(0, 255), email])
+  const settings = await adoptSettings(platform, tx)
   const moved = {networks: nets.length, pools: pools.length, ranges: ranges.length, pendingRequests: requests.length, addresses}
-  await audit(tx, {action: 'integration.join', objectType: 'platform', objectId: pre.platformId, detail: {name, by: email, ...moved}})
-  return moved
+  await audit(tx, {action: 'integration.join', objectType: 'platform', objectId: pre.platformId, detail: {name, by: email, ...moved, settingsCopied: settings.copied.map((c) => c.name)}})
+  return {moved, settings}
 }
 
 export interface SetupResult {
   alreadyJoined: boolean
   resumed: boolean
   moved: TransferPlan | null
+  /** Null when an earlier run already got past the copy. */
+  settings: SettingsOutcome | null
   backup: string | null
 }
 
@@ -166,7 +158,7 @@ export interface SetupResult {
  * the master exactly once and nothing left on the platform.
  */
 export async function runSetup(platform: Database, master: Database, pre: Preflight, opts: {email: string; backupFile: string; onStep?: (n: number, text: string) => void}): Promise<SetupResult> {
-  if (pre.alreadyJoined) return {alreadyJoined: true, resumed: false, moved: null, backup: null}
+  if (pre.alreadyJoined) return {alreadyJoined: true, resumed: false, moved: null, settings: null, backup: null}
   const say = (n: number) => opts.onStep?.(n, SETUP_STEPS[n - 1])
   say(1)
   await withTransaction(platform.pool, async (tx) => {
@@ -179,6 +171,7 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
   crashPoint(1)
   let backup: string | null = null
   let moved: TransferPlan | null = null
+  let settings: SettingsOutcome | null = null
   if (!pre.registered) {
     say(2)
     await writeBackup(platform.pool, opts.backupFile, {database: platform.url.database})
@@ -186,7 +179,7 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
     crashPoint(2)
     say(3)
     const name = `${platform.url.database ?? '?'}@${platform.node}`
-    moved = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email), {attempts: 3})
+    ;({moved, settings} = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email), {attempts: 3}))
     crashPoint(3)
   }
   say(4)
@@ -196,7 +189,6 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
     await audit(tx, {action: 'integration.setup', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email, moved}})
   })
   crashPoint(4)
-  return {alreadyJoined: false, resumed: pre.resuming || pre.registered, moved, backup}
+  return {alreadyJoined: false, resumed: pre.resuming || pre.registered, moved, settings, backup}
 }
 
-export {formatDbUrl}

@@ -20,20 +20,25 @@ import {submitRequest} from './requests.js'
 
 export const MAX_BODY = 16 * 1024
 
-export interface IntakeOptions {
+/** Where one HTTP request works, decided per request (a platform may join or leave a master while serve runs). */
+export interface IntakeTarget {
   pool: Pool
+  /** Called after a request was committed and answered, with the notifications it queued (sends them): the agent never waits on mail. */
+  afterSubmit?: (queued: QueuedBatch) => Promise<void>
+}
+
+export interface IntakeOptions {
+  target: () => Promise<IntakeTarget>
   token?: string
   /** One line per request (stderr). */
   log: (line: string) => void
-  /** Called after a request was committed and answered, with the notifications it queued (sends them): the agent never waits on mail. */
-  afterSubmit?: (queued: QueuedBatch) => Promise<void>
 }
 
 interface Reply {
   status: number
   body: {valid: boolean; message: string}
-  /** Notifications the request queued, sent once the reply is out. */
-  queued?: QueuedBatch
+  /** Notifications the request queued, sent through its target once the reply is out. */
+  queued?: {target: IntakeTarget; ids: QueuedBatch}
 }
 
 const created: Reply = {status: 200, body: {valid: true, message: 'IP request created'}}
@@ -106,9 +111,11 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
   if (!tokenOk(req, opts.token)) return refuse(401, 'missing or wrong bearer token')
   const fields = parseFields(String(req.headers['content-type'] ?? ''), await readBody(req))
   if (!fields.ip) return refuse(400, 'ip is required')
+  let target: IntakeTarget
   let queued: QueuedBatch
   try {
-    queued = (await submitRequest(opts.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description}, {fieldNames: {ipRange: 'ipRange'}})).queued
+    target = await opts.target()
+    queued = (await submitRequest(target.pool, {ip: fields.ip, email: fields.email, ipRange: fields.ipRange, region: fields.region, description: fields.description}, {fieldNames: {ipRange: 'ipRange'}})).queued
   } catch (error) {
     if (error instanceof IpamError) {
       if (error.code === 'duplicate_request') return duplicate
@@ -119,7 +126,7 @@ async function handleIntake(req: IncomingMessage, opts: IntakeOptions): Promise<
     if (isConnectionError(error)) return refuse(503, 'the address database is not available; try again later')
     throw error
   }
-  return {...created, queued}
+  return {...created, queued: {target, ids: queued}}
 }
 
 /** The HTTP intake for request agents (SPEC section 6). */
@@ -133,7 +140,7 @@ export function createIntakeServer(opts: IntakeOptions): Server {
         if (req.method !== 'GET' && req.method !== 'HEAD') reply = refuse(405, 'use GET')
         else {
           try {
-            await opts.pool.query('SELECT 1')
+            await (await opts.target()).pool.query('SELECT 1')
             reply = {status: 200, body: {valid: true, message: 'ok'}}
           } catch {
             reply = refuse(503, 'database unreachable')
@@ -153,6 +160,6 @@ export function createIntakeServer(opts: IntakeOptions): Server {
     // Drain what a refused client is still sending, so that the socket closes cleanly.
     req.resume()
     opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${path} ${reply.status} ${Date.now() - started}ms`)
-    if (reply.queued && reply.queued.length > 0) await opts.afterSubmit?.(reply.queued).catch(() => undefined)
+    if (reply.queued && reply.queued.ids.length > 0) await reply.queued.target.afterSubmit?.(reply.queued.ids).catch(() => undefined)
   })
 }

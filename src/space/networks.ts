@@ -42,6 +42,7 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
   }
   const cidr = formatCidr(c)
   return withTransaction(pool, async (tx) => {
+    await tx.query("UPDATE ipam_locks SET version = version + 1 WHERE name = 'networks'") // serialises with a platform joining (integration setup)
     try {
       const [res] = await tx.query<any>('INSERT INTO ipnet (family, network, broadcast, prefix, cidr, name, gateway, vlan, note, locations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
         c.family, c.network, c.broadcast, c.prefix, cidr, name ?? null, gateway ?? null, input.vlan ?? null, note ?? null, JSON.stringify(locations),

@@ -9,6 +9,7 @@ import {cliFor, tempHome} from '../support/cli.js'
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {runPty} from '../support/pty.js'
+import {LATEST_VERSION} from '../../src/db/schema.js'
 
 /** The data lines of a backup: everything but the header (time) and the trailer (checksum over both). */
 async function dataLines(file: string): Promise<string[]> {

@@ -1,4 +1,5 @@
-import {mkdtemp} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {mkdtemp, readFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -226,6 +227,208 @@ describe('integration setup', () => {
     expect(routed.stderr).toContain('platform of')
     await Promise.all([master.drop(), platform.drop()])
   })
+})
+
+/** Generous: these tests run 10-30 CLI processes each, on a machine that may be busy. */
+const LONG = 400_000
+
+/** The master database with a MariaDB user that needs a password (the suite's masters otherwise use root without one). */
+async function masterWithPassword(password: string) {
+  const master = await masterDatabase()
+  const user = `mu_${randomBytes(4).toString('hex')}`
+  await master.sql(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password])
+  await master.sql(`GRANT ALL ON \`${master.name}\`.* TO '${user}'@'%'`)
+  const url = `mysql://${user}:${encodeURIComponent(password)}@127.0.0.1:${masterServer.port}/${master.name}`
+  return {...master, url, withoutPassword: `mysql://${user}@127.0.0.1:${masterServer.port}/${master.name}`, dropUser: () => master.sql(`DROP USER IF EXISTS '${user}'@'%'`)}
+}
+
+describe('integration check runs the checks setup runs (#13.9)', () => {
+  it('refuses the same database and a CNAME master host with exit 2, and a master that is itself a platform with exit 4', async () => {
+    const master = await masterDatabase()
+    const platform = await platformDatabase()
+    const same = await platform.run(['integration', 'check', '--master', platform.url])
+    expect(same.code, same.stderr).toBe(2)
+    expect(same.stderr).toContain('same database')
+    const sameJson = await platform.run(['integration', 'check', '--master', platform.url, '--json'])
+    expect(sameJson.code).toBe(2)
+    expect(sameJson.json().error.message).toContain('same database')
+    const aliasUrl = master.url.replace('127.0.0.1', 'ipam-master.example.test')
+    const cname = await platform.run(['integration', 'check', '--master', aliasUrl], {env: {IPAM_DNS_CNAME_OVERRIDES: JSON.stringify({'ipam-master.example.test': 'db7.example.test'})}})
+    expect(cname.code, cname.stderr).toBe(2)
+    expect(cname.stderr).toContain('CNAME for db7.example.test')
+    // a master that is itself a platform
+    const other = await masterDatabase()
+    expect((await setup(master.run, other.url)).code).toBe(0)
+    const chained = await platform.run(['integration', 'check', '--master', master.url])
+    expect(chained.code).toBe(4)
+    expect(chained.stderr).toContain('itself a platform')
+    await Promise.all([master.drop(), platform.drop(), other.drop()])
+  }, LONG)
+})
+
+describe("a joined platform's own history (#13.8)", () => {
+  it('--local on log, requests list and requests show reads the platform, not the master', async () => {
+    const master = await masterDatabase()
+    const platform = await platformDatabase()
+    const rejectedId = String((await platform.sql("SELECT id FROM ip_request WHERE status = 'REJECTED'"))[0].id)
+    expect((await setup(platform.run, master.url)).code).toBe(0)
+
+    const routed = await platform.run(['requests', 'list', '--status', 'ALL', '--json'])
+    expect(routed.code).toBe(0)
+    expect(routed.json().map((r: any) => [r.ip, r.status])).toEqual([['192.0.2.200', 'PENDING']])
+    const local = await platform.run(['requests', 'list', '--local', '--status', 'ALL', '--json'])
+    expect(local.code, local.stderr).toBe(0)
+    expect(local.json().map((r: any) => [r.ip, r.status])).toEqual([['192.0.2.201', 'REJECTED']])
+    expect(local.stderr).not.toContain('platform of')
+
+    const show = await platform.run(['requests', 'show', rejectedId, '--local', '--json'])
+    expect(show.code, show.stderr).toBe(0)
+    expect(show.json()).toMatchObject({ip: '192.0.2.201', status: 'REJECTED'})
+
+    const ownLog = await platform.run(['log', '--local', '--limit', '1000', '--json'])
+    expect(ownLog.code).toBe(0)
+    const actions = ownLog.json().map((e: any) => e.action)
+    expect(actions).toEqual(expect.arrayContaining(['integration.setup', 'networks.add', 'requests.reject']))
+    const masterLog = (await platform.run(['log', '--limit', '1000', '--json'])).json().map((e: any) => e.action)
+    expect(masterLog).toContain('integration.join')
+    expect(masterLog).not.toContain('integration.setup')
+    await Promise.all([master.drop(), platform.drop()])
+  }, LONG)
+})
+
+describe('a platform whose master is gone for good (#13.10)', () => {
+  it('remove --force detaches it after a clear warning; without --force it exits 5 naming --force; without a terminal or --yes, exit 6', async () => {
+    const master = await masterDatabase()
+    const platform = await platformDatabase()
+    expect((await setup(platform.run, master.url)).code).toBe(0)
+    await master.drop()
+
+    const plain = await platform.run(['integration', 'remove', '--yes'])
+    expect(plain.code, plain.stderr).toBe(5)
+    expect(plain.stderr).toContain('integration remove --force')
+    const noTty = await platform.run(['integration', 'remove', '--force'])
+    expect(noTty.code, noTty.stderr).toBe(6)
+    expect(noTty.stderr).toContain('--yes')
+    expect((await platform.sql('SELECT state FROM ipam_integration'))[0].state).toBe('JOINED')
+
+    const forced = await platform.run(['integration', 'remove', '--force', '--yes'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stderr).toContain('cannot be used')
+    expect(forced.stderr).toContain('nothing here can bring it back')
+    expect(forced.stderr).toContain('backup')
+    expect(forced.stdout).toContain('Detached')
+    expect((await platform.run(['integration', 'status', '--json'])).json()).toEqual({role: 'standalone'})
+    expect((await platform.run(['networks', 'list', '--json'])).json()).toEqual([])
+    expect((await platform.sql("SELECT action FROM ipam_audit WHERE action LIKE 'integration.remove%'")).map((r: any) => r.action)).toEqual(['integration.remove.forced'])
+    await platform.drop()
+  }, LONG)
+
+  it('on a terminal, --force asks to type the database name', async () => {
+    const {runPty} = await import('../support/pty.js')
+    const master = await masterDatabase()
+    const platform = await platformDatabase()
+    expect((await setup(platform.run, master.url)).code).toBe(0)
+    await master.drop()
+    const wrong = runPty(['integration', 'remove', '--force'], {env: {IPAM_DATABASE_URL: platform.url}})
+    await wrong.expect('Type the database name')
+    wrong.write('something-else\r')
+    expect((await wrong.exited()).code).toBe(6)
+    expect((await platform.sql('SELECT state FROM ipam_integration'))[0].state).toBe('JOINED')
+    const right = runPty(['integration', 'remove', '--force'], {env: {IPAM_DATABASE_URL: platform.url}})
+    await right.expect('nothing here can bring it back')
+    await right.expect('Type the database name')
+    right.write(`${platform.name}\r`)
+    expect((await right.exited()).code).toBe(0)
+    expect(await platform.sql('SELECT * FROM ipam_integration')).toEqual([])
+    await platform.drop()
+  }, LONG)
+})
+
+describe("settings after joining (#13.11)", () => {
+  it("are read from the master; the platform's support-email is copied when the master has none, and said so", async () => {
+    const master = await masterDatabase()
+    const platform = await platformDatabase()
+    expect((await platform.run(['settings', 'set', 'support-email', 'noc@platform.example'])).code).toBe(0)
+    expect((await platform.run(['settings', 'set', 'utilization-warn', '70'])).code).toBe(0)
+    expect((await master.run(['settings', 'set', 'utilization-warn', '60'])).code).toBe(0)
+    const r = await setup(platform.run, master.url)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain('Setting support-email copied to the master (it had none): noc@platform.example')
+    expect(r.stderr).toContain("Setting utilization-warn: the master's 60 applies from now on")
+    expect((await master.sql("SELECT value FROM ipam_settings WHERE name = 'support-email'"))[0].value).toBe('noc@platform.example')
+    const got = await platform.run(['settings', 'get', 'support-email'])
+    expect(got.stdout.trim()).toBe('noc@platform.example')
+    expect((await platform.run(['settings', 'get', 'utilization-warn'])).stdout.trim()).toBe('60')
+    // a new request on the platform is announced to that address (queued on the master's outbox)
+    expect((await platform.run(['requests', 'submit', '--ip', '192.0.2.210'])).code).toBe(0)
+    expect((await master.sql("SELECT recipient FROM ipam_outbox WHERE kind = 'request.submitted'")).map((x: any) => x.recipient)).toContain('noc@platform.example')
+    await Promise.all([master.drop(), platform.drop()])
+  }, LONG)
+})
+
+describe("the master's password is kept in no database (#13.12)", () => {
+  it('setup stores the link without it and keeps it in the profile; another operator gets exit 5 saying how to give it', async () => {
+    const password = `Mpw-${randomBytes(4).toString('hex')}@1`
+    const master = await masterWithPassword(password)
+    const platform = await platformDatabase()
+    const r = await setup(platform.run, master.url)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain('master-password of profile "default"')
+    const stored = JSON.stringify(await platform.sql('SELECT * FROM ipam_integration'))
+    for (const form of [password, encodeURIComponent(password)]) expect(stored).not.toContain(form)
+    expect(JSON.parse((await platform.sql('SELECT master_url FROM ipam_integration'))[0].master_url)).not.toHaveProperty('password')
+    // the operator who joined finds it in their profile
+    expect((await platform.run(['networks', 'list', '--json'])).json().map((n: any) => n.cidr)).toEqual(['192.0.2.0/24', '2001:db8:7::/48'])
+
+    const other = cliFor(platform.url)
+    const missing = await other(['networks', 'list'])
+    expect(missing.code).toBe(5)
+    expect(missing.stderr).toContain("the master's password is not given here")
+    expect(missing.stderr).toContain('ipam config set master-password')
+    expect(missing.stderr).toContain('IPAM_MASTER_PASSWORD')
+    const wrong = await other(['networks', 'list'], {env: {IPAM_MASTER_PASSWORD: 'not-it'}})
+    expect(wrong.code).toBe(5)
+    expect(wrong.stderr).toContain('ipam config set master-password')
+    expect((await other(['networks', 'list', '--json'], {env: {IPAM_MASTER_PASSWORD: password}})).code).toBe(0)
+    const set = await other(['config', 'set', 'master-password', '--value-stdin'], {input: password})
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stdout).toContain('master-password = ****')
+    expect((await other(['config', 'get', 'master-password'])).stdout.trim()).toBe('****')
+    expect((await other(['networks', 'list', '--json'])).code).toBe(0)
+    expect((await other(['integration', 'status', '--json'])).json()).toMatchObject({role: 'platform', reachable: true})
+    for (const x of [r, missing, wrong, set]) expect(x.stdout + x.stderr).not.toContain(password)
+    await platform.drop()
+    await master.dropUser()
+    await master.drop()
+  }, LONG)
+
+  it('db migrate moves a password an older ipam stored out of the database and says where it went', async () => {
+    const password = `Old-${randomBytes(4).toString('hex')}`
+    const master = await masterWithPassword(password)
+    const platform = await platformDatabase()
+    expect((await setup(platform.run, master.url, [], {IPAM_MASTER_PASSWORD: ''})).code).toBe(0)
+    // what an older ipam left: the password inside the stored URL, schema version 1
+    await platform.sql("UPDATE ipam_integration SET master_url = JSON_REMOVE(JSON_SET(master_url, '$.password', ?), '$.needsPassword')", [password])
+    await platform.sql('DELETE FROM ipam_migrations WHERE version > 1')
+    const home = tempHome()
+    const operator = cliFor(platform.url, home)
+    expect((await operator(['networks', 'list'])).stderr).toContain('ipam db migrate')
+    const migrated = await operator(['db', 'migrate'])
+    expect(migrated.code, migrated.stderr).toBe(0)
+    expect(migrated.stderr).toMatch(/The master's password was stored in this database; it now lives in the master-password of profile "default" in \S+config\.json/)
+    expect(migrated.stdout + migrated.stderr).not.toContain(password)
+    expect(JSON.stringify(await platform.sql('SELECT * FROM ipam_integration'))).not.toContain(password)
+    const profile = JSON.parse(await readFile(join(home, '.config', 'ipam', 'config.json'), 'utf8'))
+    expect(profile.profiles.default['master-password']).toBe(password)
+    expect((await operator(['networks', 'list', '--json'])).code).toBe(0)
+    // running it again moves nothing and says nothing about it
+    const again = await operator(['db', 'migrate'])
+    expect(again.code).toBe(0)
+    expect(again.stderr).not.toContain('password')
+    await platform.drop()
+    await master.dropUser()
+    await master.drop()
+  }, LONG)
 })
 
 export {runCli, tempHome}

@@ -125,6 +125,10 @@ describe('secrets never leave', () => {
     await sweep('integration setup', ['integration', 'setup', '--master', masterUrl, '--email', 'admin@example.com', '--password-stdin', '--yes', '--backup', join(dir, 'join.ipam-backup.gz'), '--verbose'], {input: ADMIN_PASSWORD, code: 0})
     await sweep('integration status', ['integration', 'status'], {code: 0})
     await sweep('integration status --json', ['integration', 'status', '--json', '--verbose'], {code: 0})
+    // While joined, the platform's own record of its master holds no secret either.
+    const joinedLink = JSON.stringify(await db.sql('SELECT * FROM ipam_integration'))
+    expect(joinedLink).toContain(master.name)
+    expect(leaks(joinedLink)).toEqual([])
     await sweep('routed to the master', ['networks', 'list', '--verbose'], {code: 0})
     await sweep('routed, failing', ['networks', 'show', '10.99.0.0/16', '--json'], {code: 3})
     await sweep('integration remove', ['integration', 'remove', '--yes', '--verbose'], {code: 0})
@@ -190,4 +194,81 @@ describe('secrets never leave', () => {
     const profile = join(home, '.config', 'ipam', 'config.json')
     expect(statSync(profile).mode & 0o777).toBe(0o600)
   })
+})
+
+/**
+ * Masking by structure (#13.13): short passwords that also appear in host
+ * names, database names and e-mail addresses. The password field of a URL is
+ * masked; everything else is left as it is.
+ */
+describe('masking works on the structure of URLs, not on text', () => {
+  const root = () => parseDbUrl(serverRootUrl())
+  for (const password of ['1', 'x', 'ipam', 'root']) {
+    it(`password "${password}": 127.0.0.1, database names and e-mail addresses survive; the URL's password field does not`, async () => {
+      const t = randomBytes(3).toString('hex')
+      // the password is part of the database's name (and "1" of the host's)
+      const db = await freshDatabase(`${password}_${password}`)
+      const master = await freshDatabase(`m_${password}`)
+      const user = `${password}_u${t}`
+      await db.sql(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password])
+      await db.sql(`GRANT ALL ON \`${db.name}\`.* TO '${user}'@'%'`)
+      await db.sql(`GRANT ALL ON \`${master.name}\`.* TO '${user}'@'%'`)
+      const {host, port} = root().hosts[0]
+      const url = `mysql://${user}:${password}@${host}:${port}/${db.name}`
+      const masterUrl = `mysql://${user}:${password}@${host}:${port}/${master.name}`
+      const shown = `mysql://${user}:****@${host}:${port}/${db.name}`
+      const home = tempHome()
+      const run = (args: string[], opts: {input?: string; env?: Record<string, string>} = {}) => runCli(args, {home, input: opts.input, env: {IPAM_DATABASE_URL: url, ...opts.env}})
+      try {
+        const outputs: CliResult[] = []
+        const status = await run(['db', 'status', '--verbose'])
+        outputs.push(status)
+        expect(status.code, status.stderr).toBe(0)
+        expect(status.stdout).toContain(shown)
+        expect(status.stderr).toContain(`connected to ${host}:${port}`)
+
+        const missing = await run(['networks', 'list'], {env: {IPAM_DATABASE_URL: `mysql://${user}:${password}@${host}:${port}/${db.name}_gone`}})
+        outputs.push(missing)
+        expect(missing.code).toBe(5)
+        expect(missing.stderr).toContain(`mysql://${user}:****@${host}:${port}/${db.name}_gone`)
+
+        const unreachable = await run(['networks', 'list', '--json'], {env: {IPAM_DATABASE_URL: `mysql://${user}:${password}@127.0.0.1:1/${db.name}`}})
+        outputs.push(unreachable)
+        expect(unreachable.code).toBe(5)
+        expect(unreachable.json().error.message).toContain(`mysql://${user}:****@127.0.0.1:1/${db.name}`)
+
+        expect((await run(['users', 'create', 'x@example.com', '--admin', '--password-stdin'], {input: 'admin-pw'})).code).toBe(0)
+        const again = await run(['users', 'create', 'x@example.com', '--password-stdin'], {input: 'admin-pw'})
+        outputs.push(again)
+        expect(again.code).toBe(4)
+        expect(again.stderr).toContain('x@example.com')
+
+        // a password typed where it does not belong is masked where it stands as a word
+        const echoed = await run(['networks', 'show', password])
+        outputs.push(echoed)
+        expect(echoed.code).not.toBe(0)
+        expect(echoed.stderr).not.toMatch(new RegExp(`"${password}"|\\s${password}\\s`))
+
+        // joined: the stored link keeps the URL's structure without the password
+        expect((await runCli(['users', 'create', 'admin@example.com', '--admin', '--password-stdin'], {home, input: 'admin-pw', env: {IPAM_DATABASE_URL: masterUrl}})).code).toBe(0)
+        const joined = await run(['integration', 'setup', '--master', masterUrl, '--email', 'admin@example.com', '--password-stdin', '--yes', '--verbose'], {input: 'admin-pw'})
+        outputs.push(joined)
+        expect(joined.code, joined.stderr).toBe(0)
+        expect(joined.stdout).toContain(`mysql://${user}:****@${host}:${port}/${master.name}`)
+        const link = JSON.parse((await db.sql('SELECT master_url FROM ipam_integration'))[0].master_url)
+        expect(link).toEqual({user, hosts: [{host, port}], database: master.name, needsPassword: true})
+        const routed = await run(['networks', 'list', '--verbose'])
+        outputs.push(routed)
+        expect(routed.code, routed.stderr).toBe(0)
+        expect(routed.stderr).toContain(`platform of mysql://${user}:****@${host}:${port}/${master.name}`)
+
+        for (const r of outputs) expect(r.stdout + r.stderr).not.toContain(`:${password}@`)
+        expect(outputs.map((r) => r.stdout + r.stderr).join('\n')).not.toContain('****27')
+      } finally {
+        await db.sql(`DROP USER IF EXISTS '${user}'@'%'`)
+        await master.drop()
+        await db.drop()
+      }
+    }, 300_000)
+  }
 })

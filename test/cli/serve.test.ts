@@ -109,3 +109,43 @@ describe('ipam serve', () => {
     expect(s.stderr()).not.toContain(token)
   })
 })
+
+describe('ipam serve on a platform that joins and leaves a master while it runs (#13.7)', () => {
+  it('puts each request where the address space is at that moment, without a restart', async () => {
+    const [platform, master] = await Promise.all([freshDatabase('serve_platform'), freshDatabase('serve_master')])
+    const onPlatform = cliFor(platform.url)
+    const onMaster = cliFor(master.url)
+    expect((await onPlatform(['networks', 'add', '192.0.2.0/24'])).code).toBe(0)
+    expect((await onMaster(['users', 'create', 'admin@example.com', '--admin', '--password-stdin'], {input: 'master-admin-pw'})).code).toBe(0)
+    const requestsOn = async (db: TestDatabase) => (await db.sql("SELECT INET_NTOA(addr) AS ip FROM ip_request WHERE status = 'PENDING' ORDER BY addr")).map((r: any) => r.ip)
+    const s = await serve(platform.url)
+    try {
+      expect(await post(s.base, 'ip=192.0.2.10')).toEqual({status: 200, text: '{"valid":true,"message":"IP request created"}'})
+      expect(await requestsOn(platform)).toEqual(['192.0.2.10'])
+
+      const joined = await onPlatform(['integration', 'setup', '--master', master.url, '--email', 'admin@example.com', '--password-stdin', '--yes'], {input: 'master-admin-pw'})
+      expect(joined.code, joined.stderr).toBe(0)
+      expect(await post(s.base, 'ip=192.0.2.11')).toEqual({status: 200, text: '{"valid":true,"message":"IP request created"}'})
+      expect(await requestsOn(master)).toEqual(['192.0.2.10', '192.0.2.11'])
+      expect(await requestsOn(platform)).toEqual([])
+      expect(s.stderr()).toContain("this database is a platform of")
+      expect((await post(s.base, 'ip=192.0.2.11')).text).toBe('{"valid":false,"message":"Failed to create request"}')
+
+      const removed = await onPlatform(['integration', 'remove', '--yes'])
+      expect(removed.code, removed.stderr).toBe(0)
+      // the platform is standalone again, with an empty address space of its own
+      const none = await post(s.base, 'ip=192.0.2.12')
+      expect(none.status).toBe(404)
+      expect(none.text).toContain('no network contains 192.0.2.12')
+      expect((await onPlatform(['networks', 'add', '192.0.2.0/24'])).code).toBe(0)
+      expect((await post(s.base, 'ip=192.0.2.12')).status).toBe(200)
+      expect(await requestsOn(platform)).toEqual(['192.0.2.12'])
+      expect(await requestsOn(master)).toEqual(['192.0.2.10', '192.0.2.11'])
+      expect((await fetch(`${s.base}/healthz`)).status).toBe(200)
+    } finally {
+      s.child.kill('SIGTERM')
+      expect(await s.exited).toBe(0)
+    }
+    await Promise.all([platform.drop(), master.drop()])
+  }, 300_000)
+})
