@@ -1,9 +1,11 @@
 import {BaseCommand} from '../../src/cli/base.js'
 import {checkKey, displayValue, profilePath, readProfiles} from '../../src/db/profiles.js'
+import {listFlags} from '../../src/cli/listing.js'
 
 export default class ConfigList extends BaseCommand<typeof ConfigList> {
   static override summary = 'List every profile and its values (passwords masked)'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json']
+  static override flags = {...listFlags}
 
   public async run() {
     const file = profilePath(this.config.configDir)
@@ -13,7 +15,7 @@ export default class ConfigList extends BaseCommand<typeof ConfigList> {
     )
     if (!this.json) {
       if (rows.length === 0) this.note(`No profiles yet (${file}). Set one with: ipam config set db <url>`)
-      else this.out(this.table(['Profile', 'Key', 'Value'], rows.map((r) => [r.profile, r.key, r.value])))
+      else await this.list([{header: 'Profile'}, {header: 'Key'}, {header: 'Value', shrink: true}], rows.map((r) => [r.profile, r.key, r.value]))
     }
     return {file, values: rows}
   }

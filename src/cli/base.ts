@@ -14,6 +14,7 @@ import {installInterruptHandler} from '../interrupt.js'
 import {escapeControl} from '../text.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
+import {type Cell, type ListColumn, type ListFlagValues, listSettings, outputJsonRequested, printList, type StreamColumn, streamList} from './listing.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -63,6 +64,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected get json(): boolean {
     return this.jsonEnabled()
+  }
+
+  /** `--output json` on list commands is --json. */
+  public override jsonEnabled(): boolean {
+    return super.jsonEnabled() || (Boolean((this.ctor as typeof Command).flags?.output) && outputJsonRequested(this.argv))
+  }
+
+  /** A list command's rows, as a table, TSV or CSV (see src/cli/listing.ts). */
+  protected async list(columns: ListColumn[], rows: Cell[][]): Promise<void> {
+    await printList(columns, rows, listSettings(this.flags as ListFlagValues, this.useColor))
+  }
+
+  protected async streamList<I>(items: AsyncIterable<I>, columns: StreamColumn<I>[]): Promise<number> {
+    return streamList(items, columns, listSettings(this.flags as ListFlagValues, this.useColor), (t) => this.c.bold(t))
   }
 
   protected get verbose(): boolean {

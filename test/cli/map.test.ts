@@ -88,7 +88,7 @@ describe('networks map and bars on fixed data', () => {
     const r = await run(['networks', 'map', '192.0.2.0/27', '--ascii'], {env: {FORCE_COLOR: '1'}})
     expect(r.stdout).toContain('\u001b[34mA\u001b[39m')
     expect(r.stdout).toContain('\u001b[31mU\u001b[39m')
-    const list = await run(['networks', 'list', '--ascii', '--no-color'])
+    const list = await run(['networks', 'list', '--ascii', '--no-color', '--output', 'table'])
     expect(list.stdout).toContain('│ 192.0.2.0/27 │      │      │           │    4 │     29 │ [#.........]  13.8% │')
   })
 

@@ -74,7 +74,7 @@ describe('users', () => {
     await db.sql(`update auth_user set roles='["@admin"]' where email='admin@example.com'`)
     const list = await run(['users', 'list', '--json'])
     expect(list.json()).toContainEqual(expect.objectContaining({email: 'admin@example.com', admin: true, roles: ['@admin']}))
-    const text = await run(['users', 'list', '--no-color'])
+    const text = await run(['users', 'list', '--no-color', '--output', 'table'])
     expect(text.stdout).toMatch(/admin@example\.com\s+│\s+@admin\s+│\s+yes/)
   })
 

@@ -1,0 +1,134 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {cliFor, tempHome} from '../support/cli.js'
+import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {runPty} from '../support/pty.js'
+
+const LONG = 'a build agent for the nightly integration pipeline of the payments team, racked in row 7'
+
+/** Lines of what a command printed on a terminal, without the prompt echo. */
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '')
+}
+
+describe('terminal manners: tables that fit, script output, the pager', () => {
+  let db: TestDatabase
+  let run: ReturnType<typeof cliFor>
+  const home = tempHome()
+
+  async function onTerminal(args: string[], opts: {cols: number; env?: Record<string, string>; rows?: number}) {
+    const session = runPty(args, {cols: opts.cols, rows: opts.rows, home, env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8', COLUMNS: String(opts.cols), PAGER: '', ...opts.env}})
+    const exit = await session.exited()
+    return {code: exit.code, output: session.output}
+  }
+
+  beforeAll(async () => {
+    db = await freshDatabase('terminal')
+    run = cliFor(db.url, home)
+    const csv = join(home, 'many.csv')
+    // 60 addresses: more than a 40-row screen.
+    writeFileSync(csv, Array.from({length: 60}, (_, i) => `198.51.100.${100 + i},ALLOCATED,host-${i}.racks.example.com,DEVICE,"${LONG}"`).join('\n') + '\n')
+    for (const args of [
+      ['networks', 'add', '198.51.100.0/24', '--name', 'a lab network whose name goes on and on for quite a while'],
+      ['networks', 'add', '192.0.2.0/24'],
+      ['ips', 'import', csv],
+      ['requests', 'submit', '--ip', '192.0.2.150', '--email', 'someone.with.a.long.name@example.com', '--description', LONG],
+    ]) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  for (const cols of [80, 120]) {
+    it(`fits tables to ${cols} columns: free text cut with …, addresses never cut`, async () => {
+      const {code, output} = await onTerminal(['requests', 'list'], {cols})
+      expect(code).toBe(0)
+      for (const line of lines(output)) expect(line.length, line).toBeLessThanOrEqual(cols)
+      expect(output).toContain('192.0.2.150 ')
+      expect(output).toContain('192.0.2.0/24')
+      expect(output).toContain('…')
+      expect(output).not.toContain(LONG)
+    })
+
+    it(`streams ips list at ${cols} columns with the Address column as wide as its widest value`, async () => {
+      const {code, output} = await onTerminal(['ips', 'list', '--no-pager'], {cols})
+      expect(code).toBe(0)
+      const shown = lines(output)
+      for (const line of shown) expect(line.length, line).toBeLessThanOrEqual(cols)
+      expect(shown[0]).toMatch(/^Address {9}Status/) // '198.51.100.100' is 14 wide, then two spaces
+      expect(shown).toHaveLength(61)
+      expect(shown[1]).toMatch(/^198\.51\.100\.100  ALLOCATED  host-0\.racks\.example\S* +DEVICE  a build agent.*…$/)
+      expect(shown[1].includes('host-0.racks.example.com')).toBe(cols === 120)
+    })
+  }
+
+  it('shows everything with --wide', async () => {
+    const {output} = await onTerminal(['requests', 'list', '--wide'], {cols: 80})
+    expect(output).toContain(LONG)
+    expect(output).toContain('someone.with.a.long.name@example.com')
+  })
+
+  it('pages a list longer than the screen through $PAGER, and prints a short one straight', async () => {
+    const paged = await onTerminal(['ips', 'list'], {cols: 120, env: {PAGER: 'sed -e s/^/paged:/'}})
+    expect(paged.code).toBe(0)
+    const shown = lines(paged.output)
+    expect(shown).toHaveLength(61)
+    for (const line of shown) expect(line).toMatch(/^paged:/)
+    const short = await onTerminal(['networks', 'list'], {cols: 120, env: {PAGER: 'sed -e s/^/paged:/'}})
+    expect(short.output).toContain('198.51.100.0/24')
+    expect(short.output).not.toContain('paged:')
+    const straight = await onTerminal(['ips', 'list', '--no-pager'], {cols: 120, env: {PAGER: 'sed -e s/^/paged:/'}})
+    expect(straight.output).not.toContain('paged:')
+    expect(lines(straight.output)).toHaveLength(61)
+  })
+
+  it('pages through a shell command line and through less -FRX by default', async () => {
+    const piped = await onTerminal(['log', '--limit', '100'], {cols: 120, rows: 6, env: {PAGER: "awk '{print \"pg>\" $0}'"}})
+    expect(piped.code).toBe(0)
+    expect(lines(piped.output).every((l) => l.startsWith('pg>'))).toBe(true)
+    // less with -F quits by itself: the output fits in one screen here.
+    const less = await onTerminal(['networks', 'list'], {cols: 120, env: {PAGER: undefined as unknown as string}})
+    expect(less.code).toBe(0)
+    expect(less.output).toContain('198.51.100.0/24')
+  })
+
+  it('prints tab-separated rows without box drawing when piped, with a header unless -H', async () => {
+    const r = await run(['ips', 'list'])
+    expect(r.code).toBe(0)
+    const rows = r.stdout.trimEnd().split('\n')
+    expect(rows[0]).toBe('Address\tStatus\tAssigned to\tType\tDescription')
+    expect(rows[1]).toBe(`198.51.100.100\tALLOCATED\thost-0.racks.example.com\tDEVICE\t${LONG}`)
+    expect(r.stdout).not.toMatch(/[│─┌]/)
+    const bare = await run(['networks', 'list', '-H'])
+    expect(bare.stdout.split('\n')[0]).toMatch(/^\d+\t192\.0\.2\.0\/24\t\t\t\t0\t254\t0$/)
+    const table = await run(['networks', 'list', '--output', 'table'])
+    expect(table.stdout).toContain('│ 198.51.100.0/24 │')
+    const tsv = await run(['requests', 'list', '--output', 'tsv', '--no-headers'])
+    expect(tsv.stdout).toMatch(/^\d+\t192\.0\.2\.150\t192\.0\.2\.0\/24\tUSER\tsomeone\.with\.a\.long\.name@example\.com\t/)
+  })
+
+  it('prints CSV and JSON with --output', async () => {
+    const csv = await run(['ips', 'list', '--output', 'csv', '--limit', '1'])
+    expect(csv.stdout).toBe(`Address,Status,Assigned to,Type,Description\r\n198.51.100.100,ALLOCATED,host-0.racks.example.com,DEVICE,"${LONG.replace(/"/g, '""')}"\r\n`)
+    const json = await run(['networks', 'list', '--output', 'json'])
+    expect(json.json().map((n: any) => n.cidr)).toEqual(['192.0.2.0/24', '198.51.100.0/24'])
+    const short = await run(['users', 'list', '-o', 'json'])
+    expect(short.json()).toEqual([])
+  })
+
+  it('networks list --over prints nothing at all and exits 0 when nothing is that full (for cron)', async () => {
+    const none = await run(['networks', 'list', '--over', '90'])
+    expect({code: none.code, stdout: none.stdout, stderr: none.stderr}).toEqual({code: 0, stdout: '', stderr: ''})
+    const some = await run(['networks', 'list', '--over', '20'])
+    expect(some.code).toBe(0)
+    expect(some.stdout).toContain('198.51.100.0/24')
+    expect(some.stdout).not.toContain('192.0.2.0/24')
+    const help = await run(['networks', 'list', '--help'])
+    expect(help.stdout).toMatch(/prints nothing\s+at all/)
+  })
+})
