@@ -21,6 +21,7 @@ export default class NetworksList extends DbCommand<typeof NetworksList> {
   }
 
   public async run() {
+    this.quietRouting = this.flags.over !== undefined
     const db = await this.db()
     const nets = await listNetworks(db.pool, {location: this.flags.location, family: this.flags.family ? (Number(this.flags.family) as 4 | 6) : undefined, over: this.flags.over})
     if (!this.json) {

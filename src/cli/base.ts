@@ -197,6 +197,8 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   private database?: Database
   private platformDatabase?: Database
   private waitingNoted = false
+  /** A check for cron (networks list --over) says nothing when all is well, not even where its data lives. */
+  protected quietRouting = false
 
   /** Opens the database; checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
@@ -226,7 +228,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
         this.addSecret(master.url.password)
         this.platformDatabase = database
         this.database = master
-        this.note(`Note: this database is a platform of ${maskedUrl(master.url)}; working on the master's data.`)
+        if (!this.quietRouting) this.note(`Note: this database is a platform of ${maskedUrl(master.url)}; working on the master's data.`)
         return master
       }
     }

@@ -1,8 +1,8 @@
-import {writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cliFor, tempHome} from '../support/cli.js'
+import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {runPty} from '../support/pty.js'
 
@@ -130,5 +130,43 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     expect(some.stdout).not.toContain('192.0.2.0/24')
     const help = await run(['networks', 'list', '--help'])
     expect(help.stdout).toMatch(/prints nothing\s+at all/)
+  })
+})
+
+describe('help topics and version', () => {
+  it('names the help topics in the root help and shows each', async () => {
+    const root = await runCli(['--help'])
+    expect(root.code).toBe(0)
+    for (const topic of ['exit-codes', 'environment', 'urls']) {
+      expect(root.stdout).toContain(`ipam help ${topic}`)
+      const r = await runCli(['help', topic])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain(topic === 'exit-codes' ? 'EXIT CODES' : topic.toUpperCase())
+    }
+    expect((await runCli(['help', 'exit-codes'])).stdout).toMatch(/^ {2}6 {4}confirmation required/m)
+    expect((await runCli(['help', 'urls'])).stdout).toContain('mysql://ipam@db1:3306,db2:3306,db3:3306/ipam')
+  })
+
+  it('lists every IPAM_* variable the code reads, and NO_COLOR and PAGER, in help environment', async () => {
+    const names = new Set<string>()
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, {withFileTypes: true})) {
+        if (e.isDirectory()) walk(join(dir, e.name))
+        else if (e.name.endsWith('.ts')) for (const m of readFileSync(join(dir, e.name), 'utf8').matchAll(/\bIPAM_[A-Z_]+[A-Z]\b/g)) names.add(m[0])
+      }
+    }
+    walk(join(ROOT, 'src'))
+    walk(join(ROOT, 'commands'))
+    expect(names.size).toBeGreaterThan(5)
+    const r = await runCli(['help', 'environment'])
+    for (const name of [...names, 'NO_COLOR', 'PAGER']) expect(r.stdout, name).toMatch(new RegExp(`\\b${name}\\b`))
+  })
+
+  it('prints the version with `ipam version` as with --version', async () => {
+    const a = await runCli(['version'])
+    const b = await runCli(['--version'])
+    expect(a.code).toBe(0)
+    expect(a.stdout).toBe(b.stdout)
+    expect(a.stdout).toMatch(/^ipam\/\d+\.\d+\.\d+ /)
   })
 })
