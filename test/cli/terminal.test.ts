@@ -170,3 +170,93 @@ describe('help topics and version', () => {
     expect(a.stdout).toMatch(/^ipam\/\d+\.\d+\.\d+ /)
   })
 })
+
+describe('dry runs and typed confirmations', () => {
+  let db: TestDatabase
+  let run: ReturnType<typeof cliFor>
+  const home = tempHome()
+  const state = async () => {
+    const out: Record<string, number> = {}
+    for (const t of ['ip', 'ippool_range', 'ippool', 'ipnet', 'ip_request', 'auth_user', 'ipam_audit']) out[t] = Number((await db.sql(`SELECT COUNT(*) AS n FROM ${t}`))[0].n)
+    return out
+  }
+
+  beforeAll(async () => {
+    db = await freshDatabase('dryrun')
+    run = cliFor(db.url, home)
+    // 1,200 addresses in one network: above the 1,000 at which the name must be typed.
+    const csv = join(home, 'big.csv')
+    writeFileSync(csv, Array.from({length: 1200}, (_, i) => `10.20.${(i + 256) >> 8}.${i & 255},ALLOCATED,host-${i},DEVICE,`).join('\n') + '\n')
+    for (const args of [
+      ['networks', 'add', '10.20.0.0/20'],
+      ['networks', 'add', '192.0.2.0/24'],
+      ['pools', 'add', 'office'],
+      ['ranges', 'add', 'office', '192.0.2.10-192.0.2.49'],
+      ['ips', 'allocate', '--pool', 'office', '--count', '5'],
+      ['ips', 'import', csv],
+    ]) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  it('says exactly what each destructive command would do, with counts, changes nothing and exits 0', async () => {
+    const before = await state()
+    const backup = join(home, 'dry.ipam-backup.gz')
+    expect((await run(['backup', '-o', backup])).code).toBe(0)
+    const csv = join(home, 'more.csv')
+    writeFileSync(csv, '192.0.2.100,RESERVED,,,\n192.0.2.101,RESERVED,,,\n10.20.1.1,RESERVED,,,\n')
+    const cases: [string[], string][] = [
+      [['networks', 'remove', '10.20.0.0/20', '--dry-run'], 'Dry run: would remove network 10.20.0.0/20, 0 range(s) and 1200 address(es). Nothing was changed.'],
+      [['pools', 'remove', 'office', '--dry-run'], 'Dry run: would remove pool office, 1 range(s) and 5 address(es). Nothing was changed.'],
+      [['ranges', 'remove', '1', '--dry-run'], 'Dry run: would remove range 192.0.2.10-192.0.2.49 from pool office and release 5 address(es). Nothing was changed.'],
+      [['ips', 'release', '10.20.1.0', '10.20.1.1', '--dry-run'], 'Dry run: would release 2 address(es): 10.20.1.0, 10.20.1.1. Nothing was changed.'],
+      [['ips', 'import', csv, '--skip-invalid', '--dry-run'], 'Dry run: would import 2 address(es) and skip 1. Nothing was changed.'],
+      [['purge', '--dry-run', '--no-backup', '--yes'], 'would delete 1205 address(es), 1 range(s), 1 pool(s) and 2 network(s). Nothing was changed.'],
+      [['restore', backup, '--dry-run'], 'would replace 2 network(s), 1 pool(s), 1205 address(es), 0 request(s) and 0 user(s) with 2 network(s), 1 pool(s), 1205 address(es)'],
+    ]
+    for (const [args, text] of cases) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+      expect(r.stdout).toContain(text)
+    }
+    const purge = await run(['purge', '--dry-run'])
+    expect(purge.code, purge.stderr).toBe(0)
+    expect(purge.stdout).toMatch(/would write a backup to .*, then delete 1205 address/)
+    const json = await run(['networks', 'remove', '10.20.0.0/20', '--dry-run', '--json'])
+    expect(json.json()).toMatchObject({dryRun: true, addresses: 1200, ranges: 0})
+    // the audit log too is as it was (a backup is not audited)
+    expect(await state()).toEqual(before)
+  })
+
+  it('reads ips import - from stdin', async () => {
+    const r = await run(['ips', 'import', '-', '--dry-run'], {input: 'address,status\n192.0.2.200,RESERVED\n192.0.2.201,RESERVED\n'})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('would import 2 address(es)')
+    const real = await run(['ips', 'import', '-', '--json'], {input: '192.0.2.202,RESERVED,,,\n'})
+    expect(real.json()).toMatchObject({imported: 1, skipped: 0})
+    expect((await db.sql("SELECT status FROM ip WHERE addr = INET_ATON('192.0.2.202')"))[0].status).toBe('RESERVED')
+  })
+
+  it('asks for the typed network name before removing more than 1,000 addresses', async () => {
+    const session = runPty(['networks', 'remove', '10.20.0.0/20'], {home, env: {IPAM_DATABASE_URL: db.url}})
+    await session.expect('Type the network (10.20.0.0/20)')
+    session.write('y\r')
+    await session.expect('does not match')
+    expect((await session.exited()).code).toBe(6)
+    expect((await db.sql("SELECT COUNT(*) AS n FROM ipnet WHERE cidr = '10.20.0.0/20'"))[0].n).toBe('1')
+  })
+
+  it('asks for the typed database name before restoring over more than 1,000 addresses', async () => {
+    const backup = join(home, 'typed.ipam-backup.gz')
+    expect((await run(['backup', '-o', backup])).code).toBe(0)
+    const session = runPty(['restore', backup], {home, env: {IPAM_DATABASE_URL: db.url}})
+    await session.expect(`Type the database name (${db.name})`)
+    session.write(`${db.name}\r`)
+    await session.expect('Restored')
+    expect((await session.exited()).code).toBe(0)
+  })
+})

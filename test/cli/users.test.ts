@@ -47,6 +47,7 @@ describe('users', () => {
     await session.expect('Created user carol@example.com (admin)')
     expect((await session.exited()).code).toBe(0)
     expect(session.output).not.toContain('Tr0ub4dor')
+    expect(session.output).not.toMatch(/\*{3,}/) // not even one * per character
   })
 
   it('promotes a user to @admin, keeping other roles, idempotently', async () => {
