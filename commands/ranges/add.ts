@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {humanCount} from '../../src/cli/output.js'
 import {addRange} from '../../src/space/ranges.js'
 
 export default class RangesAdd extends DbCommand<typeof RangesAdd> {
@@ -13,7 +14,7 @@ export default class RangesAdd extends DbCommand<typeof RangesAdd> {
   public async run() {
     const db = await this.db()
     const r = await addRange(db.pool, this.args.pool, this.args.range)
-    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${r.size} addresses) to pool ${r.pool}, in network ${r.network}.`)
+    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${humanCount(r.size)} addresses) to pool ${r.pool}, in network ${r.network}.`)
     return r
   }
 }

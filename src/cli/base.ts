@@ -8,6 +8,7 @@ import {smtpMailer} from '../requests/mailer.js'
 import {deliver, type DeliveryReport, type Mailer, queuedSince} from '../requests/outbox.js'
 import {maskedUrl, maskSecretsInText} from '../db/url.js'
 import {routeToMaster} from '../integration/routing.js'
+import {join} from 'node:path'
 import {IpamError} from '../errors.js'
 import {Exit, exitCodeOf} from './errors.js'
 import {installInterruptHandler} from '../interrupt.js'
@@ -210,6 +211,11 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     try {
       database = await openDatabase(url, {withDatabase: opts.withDatabase})
     } catch (error) {
+      // A stopped sandbox: say so, rather than "connection refused" (the sandbox module loads only here).
+      const sandbox = error instanceof IpamError && error.code === 'unreachable' ? await import('../sandbox/sandbox.js') : undefined
+      if (sandbox?.isSandboxUrl(url) && !(await sandbox.sandboxStatus(join(this.config.dataDir, 'sandbox'))).running) {
+        throw new IpamError('unavailable', 'sandbox_not_running', 'the sandbox is not running: `ipam sandbox start`', {hint: 'eval "$(ipam sandbox start)" starts a new, empty one and sets IPAM_DATABASE_URL for it', cause: error})
+      }
       // No password anywhere and a person at the keyboard: ask once.
       const denied = error instanceof IpamError && error.code === 'access_denied'
       if (!denied || url.password !== undefined || !this.interactive) throw error
@@ -282,7 +288,10 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       this.waitingNoted = true
       this.note(`${report.waiting} notification(s) wait in the outbox: no SMTP server is configured (IPAM_SMTP_URL or \`ipam config set smtp-url\`). Send them later with \`ipam notify retry\`.`)
     }
-    for (const f of report.failed) this.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
+    // One warning per command, however many ids the decision covered.
+    const failed = report.failed
+    if (failed.length === 1) this.warnUser(`notification #${failed[0].id} could not be sent (${failed[0].error}); it stays in the outbox for \`ipam notify retry\``)
+    else if (failed.length > 1) this.warnUser(`${failed.length} notifications (#${failed.map((f) => f.id).join(', #')}) could not be sent (${failed[0].error}); they stay in the outbox for \`ipam notify retry\``)
     return report
   }
 

@@ -50,27 +50,27 @@ describe('networks map and bars on fixed data', () => {
   })
   afterAll(() => db.drop())
 
-  it('draws one cell per address, with legend and totals', async () => {
+  it('draws one cell per address, with column labels in the base of the row labels, legend and totals', async () => {
     const r = await run(['networks', 'map', '192.0.2.0/27', '--ascii'])
     expect(r.stdout).toBe([
       '192.0.2.0/27  one address per cell',
-      '            +0+1+2+3+4+5+6+7+8+9+a+b+c+d+e+f',
-      ' 192.0.2.0   x G     A R U P . . . . . . . .',
-      '192.0.2.16   . . . . .         U           x',
+      '              0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15',
+      ' 192.0.2.0    x  G        A  R  U  P  .  .  .  .  .  .  .  .',
+      '192.0.2.16    .  .  .  .  .              U                 x',
       '',
       ". free   A ALLOCATED   R RESERVED   U USED   P PENDING request   G gateway   x network/broadcast   ' ' outside every pool range",
       '29 usable: 1 allocated, 1 reserved, 2 used, 1 pending, 13 free in ranges, 11 outside ranges',
       '',
     ].join('\n'))
     const unicode = await run(['networks', 'map', '192.0.2.0/27'], {env: {LANG: 'C.UTF-8'}})
-    expect(unicode.stdout.split('\n')[2]).toBe(' 192.0.2.0   × G     A R U P · · · · · · · ·')
+    expect(unicode.stdout.split('\n')[2]).toBe(' 192.0.2.0    ×  G        A  R  U  P  ·  ·  ·  ·  ·  ·  ·  ·')
   })
 
   it('aggregates larger networks, a prefix per cell, shaded by use', async () => {
     const r = await run(['networks', 'map', '10.0.0.0/22', '--ascii'])
     const lines = r.stdout.split('\n')
     expect(lines[0]).toBe('10.0.0.0/22  each cell is a /30 (4 addresses), shaded by use')
-    expect(lines[2]).toBe('  10.0.0.0   * # * . . . . . . . . . . . . .')
+    expect(lines[2]).toBe('  10.0.0.0    *  #  *  .  .  .  .  .  .  .  .  .  .  .  .  .')
     expect(lines[10]).toBe('  10.0.2.0')
     expect(lines.at(-2)).toBe('1022 usable: 10 used, 0 pending requests, 1012 free')
   })

@@ -133,6 +133,22 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
   })
 })
 
+describe('sandbox manners', () => {
+  it('sandbox status exits 3 when no sandbox runs', async () => {
+    const r = await runCli(['sandbox', 'status'])
+    expect(r.code).toBe(3)
+    expect(r.stdout).toContain('not running')
+  })
+
+  it('a command that cannot reach a stopped sandbox says so', async () => {
+    const r = await runCli(['networks', 'list'], {env: {IPAM_DATABASE_URL: 'mysql://root@127.0.0.1:1/ipam'}})
+    expect(r.code).toBe(5)
+    expect(r.stderr).toContain('the sandbox is not running: `ipam sandbox start`')
+    const other = await runCli(['networks', 'list'], {env: {IPAM_DATABASE_URL: 'mysql://ops@127.0.0.1:1/ipam'}})
+    expect(other.stderr).not.toContain('sandbox')
+  })
+})
+
 describe('help topics and version', () => {
   it('names the help topics in the root help and shows each', async () => {
     const root = await runCli(['--help'])
@@ -239,6 +255,38 @@ describe('dry runs and typed confirmations', () => {
     const real = await run(['ips', 'import', '-', '--json'], {input: '192.0.2.202,RESERVED,,,\n'})
     expect(real.json()).toMatchObject({imported: 1, skipped: 0})
     expect((await db.sql("SELECT status FROM ip WHERE addr = INET_ATON('192.0.2.202')"))[0].status).toBe('RESERVED')
+  })
+
+  it('draws --ascii maps in ASCII only, with the legend wrapped between items', async () => {
+    const r = await run(['networks', 'map', '10.20.0.0/20', '--ascii'], {env: {COLUMNS: '50'}})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^[\x00-\x7f]*$/)
+    const legend = r.stdout.split('\n').filter((l) => /no use|no pool range/.test(l) || /^[.:+*#] /.test(l))
+    expect(legend.length).toBeGreaterThan(1)
+    for (const line of legend) {
+      expect(line.length).toBeLessThanOrEqual(50)
+      expect(line).toMatch(/^([.:+*#'] ?'? \S+( \S+)*?)( {3}|$)/)
+    }
+    expect(legend.join('   ')).toBe(". no use   : <=25%   + <=50%   * <=75%   # >75%   ' ' no pool range, unused")
+    // counts too large for digits are printed one way: as a power of two
+    expect((await run(['networks', 'add', '2001:db8:77::/48'])).code).toBe(0)
+    const v6 = await run(['networks', 'map', '2001:db8:77::/48', '--ascii'])
+    expect(v6.stdout).toContain('each cell is a /56 (2^72 addresses)')
+    expect(v6.stdout).toMatch(/~?2\^80(-1)? usable/)
+    expect(v6.stdout.split('\n')[1]).toMatch(/^\s+ 0 1 2 3 4 5 6 7 8 9 a b c d e f$/)
+    const list = await run(['networks', 'list', '--output', 'table', '--family', '6'])
+    expect(list.stdout).toMatch(/2\^80/)
+    expect((await run(['networks', 'remove', '2001:db8:77::/48'])).code).toBe(0)
+  })
+
+  it('says approved #N, and warns once about notifications that could not be sent', async () => {
+    const ids: number[] = []
+    for (const ip of ['192.0.2.60', '192.0.2.61']) ids.push((await run(['requests', 'submit', '--ip', ip, '--email', 'x@example.com', '--json'])).json().id)
+    const r = await run(['requests', 'approve', ...ids.map(String)], {env: {IPAM_SMTP_URL: 'smtp://127.0.0.1:1', IPAM_MAIL_FROM: 'ipam@example.com'}})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(`approved #${ids[0]} 192.0.2.60, now USED by x@example.com\napproved #${ids[1]} 192.0.2.61, now USED by x@example.com\n`)
+    expect(r.stderr.match(/could not be sent/g) ?? []).toHaveLength(1)
+    expect((await run(['ips', 'release', '192.0.2.60', '192.0.2.61'])).code).toBe(0)
   })
 
   it('asks for the typed network name before removing more than 1,000 addresses', async () => {
