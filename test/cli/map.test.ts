@@ -95,7 +95,7 @@ describe('networks map and bars on fixed data', () => {
   it('draws the map on a real terminal', async () => {
     const session = runPty(['networks', 'map', '192.0.2.0/27'], {env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8'}, home})
     await session.expect('192.0.2.0/27  one address per cell')
-    await session.expect('A R U P')
+    await session.expect('A  R  U  P')
     await session.expect('29 usable')
     expect((await session.exited()).code).toBe(0)
   })

@@ -1,8 +1,10 @@
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
+import {BIN, cleanEnv, cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {runPty} from '../support/pty.js'
 
@@ -287,6 +289,32 @@ describe('dry runs and typed confirmations', () => {
     expect(r.stdout).toBe(`approved #${ids[0]} 192.0.2.60, now USED by x@example.com\napproved #${ids[1]} 192.0.2.61, now USED by x@example.com\n`)
     expect(r.stderr.match(/could not be sent/g) ?? []).toHaveLength(1)
     expect((await run(['ips', 'release', '192.0.2.60', '192.0.2.61'])).code).toBe(0)
+  })
+
+  it('completes pool names, networks and pending request ids in bash', async () => {
+    const pending = (await run(['requests', 'submit', '--ip', '192.0.2.70', '--json'])).json().id
+    const bin = mkdtempSync(join(tmpdir(), 'ipam-bin-'))
+    writeFileSync(join(bin, 'ipam'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
+    chmodSync(join(bin, 'ipam'), 0o755)
+    const script = await run(['completion', 'bash'])
+    expect(script.code).toBe(0)
+    const file = join(bin, 'completion.bash')
+    writeFileSync(file, script.stdout)
+    const env = cleanEnv(home, {PATH: `${bin}:${process.env.PATH}`, IPAM_DATABASE_URL: db.url})
+    const complete = (...words: string[]) => {
+      const quoted = words.map((w) => `'${w}'`).join(' ')
+      const r = spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _ipam_names; printf '%s\\n' "\${COMPREPLY[@]}"`], {env, encoding: 'utf8', timeout: 60_000})
+      return r.stdout.split('\n').filter((l) => l !== '')
+    }
+    expect(complete('ipam', 'pools', 'show', '')).toEqual(['office'])
+    expect(complete('ipam', 'ips', 'list', '--pool', 'of')).toEqual(['office'])
+    expect(complete('ipam', 'networks', 'remove', '10.')).toEqual(['10.20.0.0/20'])
+    expect(complete('ipam', 'requests', 'approve', '')).toEqual([String(pending)])
+    expect(script.stdout).toContain('autocomplete script bash')
+    const zsh = await run(['completion', 'zsh'])
+    expect(zsh.stdout).toContain('compdef _ipam_names ipam')
+    const hidden = await run(['--help'])
+    expect(hidden.stdout).not.toMatch(/^\s+complete\s/m)
   })
 
   it('asks for the typed network name before removing more than 1,000 addresses', async () => {
