@@ -69,7 +69,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** `--output json` on list commands is --json. */
   public override jsonEnabled(): boolean {
-    return super.jsonEnabled() || (Boolean((this.ctor as typeof Command).flags?.output) && outputJsonRequested(this.argv))
+    const output = (this.ctor as typeof Command).flags?.output as {options?: readonly string[]} | undefined
+    // Only list commands' --output (backup's -o is a file name).
+    return super.jsonEnabled() || (Boolean(output?.options?.includes('json')) && outputJsonRequested(this.argv))
   }
 
   /** A list command's rows, as a table, TSV or CSV (see src/cli/listing.ts). */

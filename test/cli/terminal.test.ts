@@ -99,6 +99,30 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     expect(less.output).toContain('198.51.100.0/24')
   })
 
+  it('pages through less -FRX by default: q quits with exit 0; Ctrl-C waits for the pager, then exits 130', async () => {
+    const env = {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8', COLUMNS: '120', PAGER: undefined, LESS: undefined}
+    const quit = runPty(['ips', 'list'], {cols: 120, rows: 10, home, env})
+    await quit.expect('198.51.100.100')
+    quit.write('q')
+    expect((await quit.exited()).code).toBe(0)
+    expect(quit.output).not.toContain('198.51.100.159') // the last row was never shown
+    const interrupted = runPty(['ips', 'list'], {cols: 120, rows: 10, home, env})
+    await interrupted.expect('198.51.100.100')
+    interrupted.interrupt()
+    // The command waits for the pager to be quit rather than leaving it drawing on the terminal.
+    // less drops what was typed ahead of its Ctrl-C handling, so q is typed until it takes.
+    const exit = interrupted.exited()
+    let done = false
+    void exit.then(() => (done = true))
+    while (!done) {
+      interrupted.write('q')
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 500))])
+    }
+    expect((await exit).code).toBe(130)
+    // it did not leave at the Ctrl-C itself (that path says "Interrupted (SIGINT)")
+    expect(interrupted.output).not.toContain('Interrupted (SIGINT)')
+  })
+
   it('prints tab-separated rows without box drawing when piped, with a header unless -H', async () => {
     const r = await run(['ips', 'list'])
     expect(r.code).toBe(0)
