@@ -9,6 +9,7 @@ export default class Complete extends DbCommand<typeof Complete> {
   static override enableJsonFlag = false
   static override routeToMaster = true
   static override summary = 'Names for shell completion (used by `ipam completion`)'
+  static override examples = ['<%= config.bin %> complete pools']
   static override args = {kind: Args.string({required: true, options: ['pools', 'networks', 'requests']})}
 
   public async run() {
