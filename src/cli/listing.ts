@@ -190,23 +190,21 @@ export interface StreamColumn<T> extends ListColumn {
  */
 export async function streamList<T>(items: AsyncIterable<T>, columns: StreamColumn<T>[], s: ListSettings, bold: (t: string) => string = (t) => t): Promise<number> {
   const sink = openSink({page: s.pager})
+  const it = items[Symbol.asyncIterator]()
   let n = 0
-  let it: AsyncIterator<T> | undefined
   try {
+    let next = await it.next()
     if (s.format !== 'table') {
       let first = true
-      for await (const item of items) {
-        const text = formatList(columns, [columns.map((c) => c.value(item))], {...s, headers: first && s.headers})
+      while (!next.done && !sink.closed) {
+        await sink.write(formatList(columns, [columns.map((c) => c.value(next.value as T))], {...s, headers: first && s.headers}))
         first = false
         n++
-        await sink.write(text)
-        if (sink.closed) break
+        if (!sink.closed) next = await it.next()
       }
       return n
     }
-    it = items[Symbol.asyncIterator]()
     const head: string[][] = []
-    let next = await it.next()
     while (!next.done && head.length < 500) {
       head.push(columns.map((c) => display(c.value(next.value as T))))
       next = await it.next()
@@ -226,22 +224,21 @@ export async function streamList<T>(items: AsyncIterable<T>, columns: StreamColu
     }
     if (s.headers) await sink.write(bold(line(columns.map((c) => c.header)).trimEnd()) + '\n')
     for (const r of head) {
+      if (sink.closed) return n
       await sink.write(line(r))
       n++
-      if (sink.closed) return n
     }
-    while (!next.done) {
+    while (!next.done && !sink.closed) {
       await sink.write(line(columns.map((c) => display(c.value(next.value as T)))))
       n++
-      if (sink.closed) break
-      next = await it.next()
+      if (!sink.closed) next = await it.next()
     }
-    it = next.done ? undefined : it
     return n
   } finally {
-    // The reader quit the pager: end the query rather than read rows nobody sees.
-    if (sink.closed) await it?.return?.()
     await sink.end()
+    // The reader quit the pager before the end: stop quietly, as when `| head` goes away
+    // (ending the query cleanly would mean reading every row nobody will see).
+    if (sink.closed && sink.quitEarly) process.exit(0)
   }
 }
 

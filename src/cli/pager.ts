@@ -12,8 +12,10 @@ export interface Sink {
   write(text: string): Promise<void>
   /** Flushes, and waits for the pager to be quit. */
   end(): Promise<void>
-  /** The reader quit the pager early: stop producing. */
+  /** The pager is gone: stop producing. */
   readonly closed: boolean
+  /** It went before it had been given everything (the reader quit early). */
+  readonly quitEarly: boolean
 }
 
 /** The pager command: IPAM_PAGER, then PAGER, then `less -FRX`; empty or `cat` means none. */
@@ -40,6 +42,7 @@ export function openSink(opts: {page: boolean}): Sink {
   let pager: ChildProcess | undefined
   let exited: Promise<unknown> | undefined
   let closed = false
+  let ended = false
 
   const start = async (): Promise<void> => {
     // A plain command runs without a shell, so that a missing pager is noticed (and skipped).
@@ -72,6 +75,9 @@ export function openSink(opts: {page: boolean}): Sink {
     get closed() {
       return closed
     },
+    get quitEarly() {
+      return closed && !ended
+    },
     async write(text) {
       if (closed) return
       if (held) {
@@ -90,6 +96,7 @@ export function openSink(opts: {page: boolean}): Sink {
         return
       }
       if (pager) {
+        ended = !closed
         pager.stdin!.end()
         await exited
         holdExitUntil(undefined)

@@ -159,6 +159,32 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
   })
 })
 
+describe('quitting the pager early', () => {
+  let db: TestDatabase
+  const home = tempHome()
+  beforeAll(async () => {
+    db = await freshDatabase('pagerquit')
+    const run = cliFor(db.url, home)
+    expect((await run(['networks', 'add', '10.0.0.0/16'])).code).toBe(0)
+    // far more than a pipe buffer holds, so that the list is still streaming when q is typed
+    const csv = join(home, 'many.csv')
+    writeFileSync(csv, Array.from({length: 20000}, (_, i) => `10.0.${(i >> 8) + 1}.${i & 255},ALLOCATED,h,DEVICE,x`).join('\n') + '\n')
+    expect((await run(['ips', 'import', csv])).code).toBe(0)
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  it('ends ips list quietly with exit 0 when the reader quits the pager mid-stream', async () => {
+    const session = runPty(['ips', 'list'], {cols: 120, rows: 10, home, env: {IPAM_DATABASE_URL: db.url, COLUMNS: '120', PAGER: undefined, LESS: undefined}})
+    await session.expect('10.0.1.0')
+    session.write('q')
+    expect((await session.exited()).code).toBe(0)
+    expect(session.output).not.toContain('Error')
+    expect(session.output).not.toContain('10.0.78.')
+  })
+})
+
 describe('sandbox manners', () => {
   it('sandbox status exits 3 when no sandbox runs', async () => {
     const r = await runCli(['sandbox', 'status'])
