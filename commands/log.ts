@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {localFlag} from '../src/cli/flags.js'
 import {DbCommand} from '../src/cli/base.js'
 import {listAudit} from '../src/admin/audit.js'
+import {listFlags} from '../src/cli/listing.js'
 
 export default class Log extends DbCommand<typeof Log> {
   static override summary = 'Show the audit log of every change, newest first'
@@ -11,6 +12,7 @@ export default class Log extends DbCommand<typeof Log> {
     local: localFlag,
     limit: Flags.integer({default: 20, min: 1, max: 100_000, description: 'how many entries'}),
     action: Flags.string({description: 'only this action, or a prefix such as "users" or "ips"'}),
+    ...listFlags,
   }
 
   public async run() {
@@ -18,7 +20,7 @@ export default class Log extends DbCommand<typeof Log> {
     const rows = await listAudit(db.pool, {limit: this.flags.limit, action: this.flags.action})
     if (!this.json) {
       if (rows.length === 0) this.note('No audit entries.')
-      else this.out(this.table(['ID', 'When (UTC)', 'Who', 'DB user', 'Action', 'Object', 'Detail'], rows.map((r) => [r.id, r.at.slice(0, 19), r.osUser, r.dbUser, r.action, `${r.objectType} ${r.objectId ?? ''}`.trim(), r.detail ? JSON.stringify(r.detail).slice(0, 60) : ''])))
+      else await this.list([{header: 'ID'}, {header: 'When (UTC)'}, {header: 'Who', shrink: true}, {header: 'DB user', shrink: true, optional: true}, {header: 'Action'}, {header: 'Object'}, {header: 'Detail', shrink: true}], rows.map((r) => [r.id, r.at.slice(0, 19), r.osUser, r.dbUser, r.action, `${r.objectType} ${r.objectId ?? ''}`.trim(), r.detail ? JSON.stringify(r.detail) : '']))
     }
     return rows
   }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../src/cli/base.js'
 import {usage} from '../src/errors.js'
-import {yesFlag} from '../src/cli/flags.js'
+import {dryRunFlag, yesFlag} from '../src/cli/flags.js'
 import {confirmByTyping, isInteractive} from '../src/cli/prompt.js'
 import {writeBackup} from '../src/admin/backup.js'
 import {defaultBackupPath} from '../src/admin/paths.js'
@@ -18,11 +18,13 @@ export default class Purge extends DbCommand<typeof Purge> {
     yes: yesFlag,
     backup: Flags.string({description: 'backup file to write first (default: under the user data dir)'}),
     'no-backup': Flags.boolean({description: 'skip the backup (only together with --yes)'}),
+    'dry-run': dryRunFlag,
   }
 
   public async run() {
     if (this.flags['no-backup'] && !this.flags.yes) throw usage('--no-backup goes only with --yes', 'a purge without a backup must be asked for explicitly')
     if (this.flags['no-backup'] && this.flags.backup) throw usage('--backup and --no-backup contradict each other')
+    if (this.flags['dry-run']) return this.dryRun()
     if (!this.flags.yes && !isInteractive()) throw confirmationRequired('purge needs confirmation, and there is no terminal to ask on', 'pass --yes to confirm non-interactively')
     const db = await this.db()
     const name = db.url.database ?? ''
@@ -42,5 +44,14 @@ export default class Purge extends DbCommand<typeof Purge> {
     const deleted = await purge(db.pool).finally(() => spinner.stop())
     if (!this.json) this.out(`Purged ${name}: deleted ${plural(deleted.addresses, 'address', 'addresses')}, ${plural(deleted.ranges, 'range')}, ${plural(deleted.pools, 'pool')}, ${plural(deleted.networks, 'network')}.${backupFile ? ` Backup: ${backupFile}` : ''}`)
     return {database: name, deleted, backup: backupFile}
+  }
+
+  private async dryRun() {
+    const db = await this.db()
+    const name = db.url.database ?? ''
+    const plan = await planPurge(db.pool)
+    const backup = this.flags['no-backup'] ? null : (this.flags.backup ?? defaultBackupPath(this.config.dataDir, name))
+    if (!this.json) this.out(`Dry run: purging ${name} would ${backup ? `write a backup to ${backup}, then ` : ''}delete ${plan.addresses} address(es), ${plan.ranges} range(s), ${plan.pools} pool(s) and ${plan.networks} network(s). Nothing was changed.`)
+    return {dryRun: true, database: name, wouldDelete: plan, backup}
   }
 }

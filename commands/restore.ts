@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {DbCommand} from '../src/cli/base.js'
-import {yesFlag} from '../src/cli/flags.js'
-import {confirmOrRefuse} from '../src/cli/prompt.js'
+import {dryRunFlag, TYPED_CONFIRMATION_ABOVE, yesFlag} from '../src/cli/flags.js'
+import {confirmByTyping, confirmOrRefuse} from '../src/cli/prompt.js'
 import {addressSpaceCounts, restoreBackup, verifyBackup} from '../src/admin/backup.js'
 import {plural} from '../src/text.js'
 
@@ -11,16 +11,24 @@ export default class Restore extends DbCommand<typeof Restore> {
   static override description = 'Into an empty address space it just restores; over existing data it replaces the address space, requests, users and settings, after confirmation (--yes for scripts).'
   static override examples = ['<%= config.bin %> restore ipam-2026-11-22.ipam-backup.gz', '<%= config.bin %> restore backup.ipam-backup.gz --yes --json']
   static override args = {file: Args.string({required: true, description: 'backup file'})}
-  static override flags = {yes: yesFlag}
+  static override flags = {yes: yesFlag, 'dry-run': dryRunFlag}
 
   public async run() {
     const db = await this.db()
     const header = await verifyBackup(this.args.file)
     const existing = await addressSpaceCounts(db.pool)
     const holding = Object.values(existing).some((n) => n > 0)
+    if (this.flags['dry-run']) {
+      const count = (c: Record<string, number>) => `${c.ipnet ?? 0} network(s), ${c.ippool ?? 0} pool(s), ${c.ip ?? 0} address(es), ${c.ip_request ?? 0} request(s) and ${c.auth_user ?? 0} user(s)`
+      if (!this.json) this.out(`Dry run: restoring the backup of ${header.createdAt} would ${holding ? `replace ${count(existing)} with` : 'restore'} ${count(header.counts)}. Nothing was changed.`)
+      return {dryRun: true, file: this.args.file, backupCreatedAt: header.createdAt, wouldReplace: holding ? existing : null, wouldRestore: header.counts}
+    }
     if (holding) {
       this.note(`This database holds ${plural(existing.ipnet, 'network')}, ${plural(existing.ippool, 'pool')}, ${plural(existing.ip, 'address', 'addresses')}, ${plural(existing.ip_request, 'request')} and ${plural(existing.auth_user, 'user')}; restoring replaces them all.`)
-      await confirmOrRefuse(`Replace them with the backup of ${header.createdAt} (${header.counts.ipnet} networks, ${header.counts.ip} addresses)?`, {yes: this.flags.yes, what: 'restoring over existing data'})
+      const question = `Replace them with the backup of ${header.createdAt} (${plural(header.counts.ipnet, 'network')}, ${plural(header.counts.ip, 'address', 'addresses')})?`
+      const name = db.url.database ?? ''
+      if (existing.ip > TYPED_CONFIRMATION_ABOVE && name) await confirmByTyping(`Type the database name (${name}) to restore over it:`, name, {yes: this.flags.yes, what: 'restoring over existing data'})
+      else await confirmOrRefuse(question, {yes: this.flags.yes, what: 'restoring over existing data'})
     }
     const spinner = this.spinner()
     spinner.start(`Restoring ${this.args.file}`)

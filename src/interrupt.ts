@@ -10,6 +10,12 @@ import {rename, rm} from 'node:fs/promises'
  */
 const cleanups = new Set<() => void>()
 let installed = false
+/** While a pager shows the output, an interrupt waits for it to be quit (as git does). */
+let held: Promise<unknown> | undefined
+
+export function holdExitUntil(promise: Promise<unknown> | undefined): void {
+  held = promise
+}
 
 const EXIT: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGHUP: 129, SIGTERM: 143}
 
@@ -24,6 +30,11 @@ export function installInterruptHandler(): void {
         } catch {
           // best effort: the exit matters more
         }
+      }
+      if (held && signal === 'SIGINT') {
+        // The pager got the same Ctrl-C; leaving now would hand the terminal back while it still draws.
+        held.finally(() => process.exit(EXIT[signal]))
+        return
       }
       process.stderr.write(`\nInterrupted (${signal}): nothing was half-written; a change in progress was rolled back.\n`)
       process.exit(EXIT[signal])

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {listAddresses, STATUSES} from '../../src/space/addresses.js'
-import {streamJsonArray, streamColumns} from '../../src/cli/stream.js'
+import {streamJsonArray} from '../../src/cli/stream.js'
+import {listFlags} from '../../src/cli/listing.js'
 
 export default class IpsList extends DbCommand<typeof IpsList> {
   static override summary = 'List addresses that are not free, in address order (streams large results)'
@@ -11,7 +12,8 @@ export default class IpsList extends DbCommand<typeof IpsList> {
     network: Flags.string({description: 'only this network (id or CIDR)'}),
     pool: Flags.string({description: 'only this pool (id or name)'}),
     status: Flags.string({options: [...STATUSES], description: 'only this status'}),
-    limit: Flags.integer({min: 0, default: 0, description: 'at most this many (0: all)'}),
+    limit: Flags.integer({min: 0, default: 0, description: 'at most this many (0: all); on a terminal a long list goes through $PAGER'}),
+    ...listFlags,
   }
 
   public async run() {
@@ -21,13 +23,13 @@ export default class IpsList extends DbCommand<typeof IpsList> {
       await streamJsonArray(rows)
       return
     }
-    const n = await streamColumns(rows, [
-      {header: 'Address', width: 39, value: (a) => a.address},
-      {header: 'Status', width: 9, value: (a) => a.status},
-      {header: 'Assigned to', width: 24, value: (a) => a.assignedTo},
-      {header: 'Type', width: 8, value: (a) => a.assignType},
-      {header: 'Description', width: 0, value: (a) => a.description},
-    ], this.c)
+    const n = await this.streamList(rows, [
+      {header: 'Address', value: (a) => a.address},
+      {header: 'Status', value: (a) => a.status},
+      {header: 'Assigned to', shrink: true, value: (a) => a.assignedTo},
+      {header: 'Type', value: (a) => a.assignType},
+      {header: 'Description', shrink: true, value: (a) => a.description},
+    ])
     if (n === 0) this.note('No addresses match.')
   }
 }

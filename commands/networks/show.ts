@@ -29,7 +29,7 @@ export default class NetworksShow extends DbCommand<typeof NetworksShow> {
         ['Free', humanCount(n.free)],
         ['Free space', n.freeSpace.blocks === 0 ? 'none: child networks cover it all' : `${n.freeSpace.blocks} free block${n.freeSpace.blocks === 1 ? '' : 's'} not in a child network, the largest ${n.freeSpace.largest}`],
       ]))
-      if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Pool', 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, r.size, r.used]))}`)
+      if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Pool', 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, humanCount(r.size), r.used]))}`)
     }
     return n
   }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
 import {asciiFlag} from '../../src/cli/flags.js'
+import {listFlags} from '../../src/cli/listing.js'
 import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
 import {utilizationThresholds} from '../../src/admin/settings.js'
 import {listPools} from '../../src/space/pools.js'
@@ -9,7 +10,7 @@ import {listPools} from '../../src/space/pools.js'
 export default class PoolsList extends DbCommand<typeof PoolsList> {
   static override summary = 'List pools with their size and use'
   static override examples = ['<%= config.bin %> pools list', '<%= config.bin %> pools list --location paris --json']
-  static override flags = {location: Flags.string({description: 'only pools available in this location'}), ascii: asciiFlag}
+  static override flags = {location: Flags.string({description: 'only pools available in this location'}), ascii: asciiFlag, ...listFlags}
 
   public async run() {
     const db = (await this.session()).target
@@ -19,9 +20,9 @@ export default class PoolsList extends DbCommand<typeof PoolsList> {
       else {
         const t = await utilizationThresholds(db.pool)
         const ascii = this.flags.ascii || !unicodeTerminal()
-        this.out(this.table(['ID', 'Pool', 'Locations', {header: 'Ranges', align: 'right'}, {header: 'Used', align: 'right'}, {header: 'Size', align: 'right'}, 'Utilization', 'Note'], pools.map((p) => [
-          p.id, p.name, p.locations.join(', '), p.ranges, p.used, humanCount(p.size), utilizationBar(p.percent, {ascii, color: this.useColor, ...t}), p.note,
-        ])))
+        await this.list([{header: 'ID'}, {header: 'Pool', shrink: true}, {header: 'Locations', shrink: true, optional: true}, {header: 'Ranges', align: 'right', optional: true}, {header: 'Used', align: 'right'}, {header: 'Size', align: 'right'}, {header: 'Utilization'}, {header: 'Note', shrink: true}], pools.map((p) => [
+          p.id, p.name, p.locations.join(', '), p.ranges, p.used, {display: humanCount(p.size), value: p.size}, {display: utilizationBar(p.percent, {ascii, color: this.useColor, ...t}), value: p.percent}, p.note,
+        ]))
       }
     }
     return pools

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {humanCount} from '../../src/cli/output.js'
 import {addRange} from '../../src/space/ranges.js'
-import {addressCount} from '../../src/text.js'
 
 export default class RangesAdd extends DbCommand<typeof RangesAdd> {
   static override summary = 'Add an address block to a pool: start-end, a CIDR, or one address'
@@ -13,7 +13,7 @@ export default class RangesAdd extends DbCommand<typeof RangesAdd> {
   public async run() {
     const db = (await this.session()).target
     const r = await addRange(db.pool, this.args.pool, this.args.range)
-    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${addressCount(r.size)}, ${r.usable} usable) to pool ${r.pool}, in network ${r.network}.`)
+    if (!this.json) this.out(`Added range ${r.range} (id ${r.id}, ${humanCount(r.size)} ${String(r.size) === '1' ? 'address' : 'addresses'}, ${humanCount(r.usable)} usable) to pool ${r.pool}, in network ${r.network}.`)
     return r
   }
 }

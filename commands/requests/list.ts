@@ -4,6 +4,7 @@ import {localFlag} from '../../src/cli/flags.js'
 import {DbCommand} from '../../src/cli/base.js'
 import {listRequests} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/cli/requests.js'
+import {listFlags} from '../../src/cli/listing.js'
 
 export default class RequestsList extends DbCommand<typeof RequestsList> {
   static override summary = 'List IP requests (PENDING by default)'
@@ -16,6 +17,7 @@ export default class RequestsList extends DbCommand<typeof RequestsList> {
     region: Flags.string({description: 'only this region'}),
     sort: Flags.string({options: ['oldest', 'newest'], default: 'oldest', description: 'order by request time'}),
     limit: Flags.integer({min: 1, default: 1000, description: 'at most this many'}),
+    ...listFlags,
   }
 
   public async run() {
@@ -23,9 +25,9 @@ export default class RequestsList extends DbCommand<typeof RequestsList> {
     const rows = await listRequests(db.pool, {status: this.flags.status, network: this.flags.network, region: this.flags.region, sort: this.flags.sort as 'oldest' | 'newest', limit: this.flags.limit})
     if (!this.json) {
       if (rows.length === 0) this.note(`No ${this.flags.status === 'ALL' ? '' : `${this.flags.status} `}requests.`)
-      else this.out(this.table(['ID', 'IP', 'Network', 'Assign Type', 'Assigned To', 'Description', 'Status', 'Requested At'], rows.map((r) => [
-        r.id, r.ip, r.orphaned ? `${r.network} (removed)` : r.network, r.assignType, r.assignedTo, (r.description ?? '').replace(/\s+/g, ' ').slice(0, 40), `${statusBadge(r.status, this.c)}${r.orphaned && r.status === 'PENDING' ? ` ${this.c.red('orphaned')}` : ''}`, r.requestedAt.slice(0, 19),
-      ])))
+      else await this.list([{header: 'ID'}, {header: 'IP'}, {header: 'Network'}, {header: 'Assign Type', optional: true}, {header: 'Assigned To', shrink: true}, {header: 'Description', shrink: true}, {header: 'Status'}, {header: 'Requested At', optional: true}], rows.map((r) => [
+        r.id, r.ip, r.orphaned ? `${r.network} (removed)` : r.network, r.assignType, r.assignedTo, (r.description ?? '').replace(/\s+/g, ' '), {display: `${statusBadge(r.status, this.c)}${r.orphaned && r.status === 'PENDING' ? ` ${this.c.red('orphaned')}` : ''}`, value: r.orphaned && r.status === 'PENDING' ? 'PENDING orphaned' : r.status}, r.requestedAt.slice(0, 19),
+      ]))
     }
     return rows
   }

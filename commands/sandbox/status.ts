@@ -20,6 +20,8 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
         this.out(this.table(['Node', 'Port', 'PID', 'Running'], cluster.nodes.map((n) => [n.name, n.port, n.pid, n.running ? 'yes' : 'no'])))
       }
     }
+    // For scripts: exit 3 (not found) when no sandbox runs.
+    if (!s.running && !cluster.running) process.exitCode = 3
     return {...s, cluster}
   }
 }

@@ -6,6 +6,7 @@ import {localSession, type Session} from '../db/session.js'
 import {requireMigrated} from '../db/schema.js'
 import {maskText} from '../mask.js'
 import {MasterRouter} from '../integration/routing.js'
+import {join} from 'node:path'
 import {IpamError} from '../errors.js'
 import {failureOf} from '../outcome.js'
 import {Exit, exitCodeOf} from './errors.js'
@@ -13,6 +14,7 @@ import {installInterruptHandler} from '../interrupt.js'
 import {escapeControl, plural} from '../text.js'
 import {colorEnabled, makeChalk, makeSpinner, renderFields, renderTable, type Spinner, type TableColumn, unicodeTerminal} from './output.js'
 import {isInteractive, promptPassword} from './prompt.js'
+import {type Cell, type ListColumn, type ListFlagValues, listSettings, outputJsonRequested, printList, type StreamColumn, streamList} from './listing.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -62,6 +64,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected get json(): boolean {
     return this.jsonEnabled()
+  }
+
+  /** `--output json` on list commands is --json. */
+  public override jsonEnabled(): boolean {
+    const output = (this.ctor as typeof Command).flags?.output as {options?: readonly string[]} | undefined
+    // Only list commands' --output (backup's -o is a file name).
+    return super.jsonEnabled() || (Boolean(output?.options?.includes('json')) && outputJsonRequested(this.argv))
+  }
+
+  /** A list command's rows, as a table, TSV or CSV (see src/cli/listing.ts). */
+  protected async list(columns: ListColumn[], rows: Cell[][]): Promise<void> {
+    await printList(columns, rows, listSettings(this.flags as ListFlagValues, this.useColor))
+  }
+
+  protected async streamList<I>(items: AsyncIterable<I>, columns: StreamColumn<I>[]): Promise<number> {
+    return streamList(items, columns, listSettings(this.flags as ListFlagValues, this.useColor), (t) => this.c.bold(t))
   }
 
   protected get verbose(): boolean {
@@ -199,6 +217,8 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   private database?: Database
   private router?: MasterRouter
   private currentSession?: Session
+  /** A check for cron (networks list --over) says nothing when all is well, not even where its data lives. */
+  protected quietRouting = false
 
   /** Opens the database the command names (never routed); checks the schema unless `skipSchemaCheck`. */
   protected async db(opts: {skipSchemaCheck?: boolean; withDatabase?: boolean} = {}): Promise<Database> {
@@ -210,6 +230,11 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     try {
       database = await openDatabase(url, {withDatabase: opts.withDatabase})
     } catch (error) {
+      // A stopped sandbox: say so, rather than "connection refused" (the sandbox module loads only here).
+      const sandbox = error instanceof IpamError && error.code === 'unreachable' ? await import('../sandbox/sandbox.js') : undefined
+      if (sandbox?.isSandboxUrl(url) && !(await sandbox.sandboxStatus(join(this.config.dataDir, 'sandbox'))).running) {
+        throw new IpamError('unavailable', 'sandbox_not_running', 'the sandbox is not running: `ipam sandbox start`', {hint: 'eval "$(ipam sandbox start)" starts a new, empty one and sets IPAM_DATABASE_URL for it', cause: error})
+      }
       // No password anywhere and a person at the keyboard: ask once.
       const denied = error instanceof IpamError && error.code === 'access_denied'
       if (!denied || url.password !== undefined || !this.interactive) throw error
@@ -248,7 +273,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       })
     }
     const session = await this.router.session()
-    if (session.master && this.currentSession?.master !== session.master) {
+    if (session.master && this.currentSession?.master !== session.master && !this.quietRouting) {
       this.note(`Note: this database is a platform of ${session.master}; working on the master's data.`)
     }
     this.currentSession = session

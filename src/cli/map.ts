@@ -1,4 +1,5 @@
-import {makeChalk} from './output.js'
+import {humanCount, makeChalk} from './output.js'
+import {displayWidth, terminalWidth} from './listing.js'
 import type {AddressCell, BlockCell, CellState, NetworkMap} from '../space/map.js'
 
 interface Glyphs {
@@ -68,29 +69,44 @@ export function renderMap(map: NetworkMap, opts: RenderOptions = {}): string {
   const c = makeChalk(Boolean(opts.color))
   const width = Math.max(...map.rows.map((r) => r.label.length))
   const lines: string[] = []
-  const header = map.mode === 'address' ? 'one address per cell' : `each cell is a /${map.cellPrefix} (${map.rows[0].cells[0] && 'size' in map.rows[0].cells[0] ? humanSize(BigInt((map.rows[0].cells[0] as BlockCell).size)) : '?'} addresses), shaded by use`
+  const header = map.mode === 'address' ? 'one address per cell' : `each cell is a /${map.cellPrefix} (${map.rows[0].cells[0] && 'size' in map.rows[0].cells[0] ? humanCount((map.rows[0].cells[0] as BlockCell).size) : '?'} addresses), shaded by use`
   lines.push(`${c.bold(map.network)}  ${c.dim(header)}`)
-  const offsets = Array.from({length: map.columns}, (_, i) => (map.mode === 'address' ? `+${i.toString(16)}` : ` ${i.toString(16)}`).padStart(2)).join('')
+  // Column labels in the base of the row labels: decimal beside IPv4 addresses, hexadecimal beside IPv6.
+  const decimal = !map.network.includes(':')
+  const cell = decimal ? 3 : 2
+  const offsets = Array.from({length: map.columns}, (_, i) => `${map.mode === 'address' && !decimal ? '+' : ''}${i.toString(decimal ? 10 : 16)}`.padStart(cell)).join('')
   lines.push(`${' '.repeat(width)}  ${c.dim(offsets)}`)
-  for (const row of map.rows) lines.push(`${row.label.padStart(width)}  ${row.cells.map((cell) => ` ${cellGlyph(cell, opts)}`).join("")}`.trimEnd())
+  for (const row of map.rows) lines.push(`${row.label.padStart(width)}  ${row.cells.map((x) => `${' '.repeat(cell - 1)}${cellGlyph(x, opts)}`).join('')}`.trimEnd())
   lines.push('')
+  let legend: string[]
   if (map.mode === 'address') {
     const shown: CellState[] = ['free', 'ALLOCATED', 'RESERVED', 'USED', 'pending', 'gateway', 'reserved-address', 'outside']
-    lines.push(shown.map((s) => `${paintState(s, g.states[s] === ' ' ? `'${g.states[s]}'` : g.states[s], Boolean(opts.color))} ${LABELS[s]}`).join('   '))
+    legend = shown.map((s) => `${paintState(s, g.states[s] === ' ' ? `'${g.states[s]}'` : g.states[s], Boolean(opts.color))} ${LABELS[s]}`)
   } else {
-    lines.push(`${g.shades.map((s, i) => `${s} ${['no use', '≤25%', '≤50%', '≤75%', '>75%'][i]}`).join('   ')}   ' ' no pool range, unused`)
+    const steps = opts.ascii ? ['no use', '<=25%', '<=50%', '<=75%', '>75%'] : ['no use', '≤25%', '≤50%', '≤75%', '>75%']
+    legend = [...g.shades.map((s, i) => `${s} ${steps[i]}`), "' ' no pool range, unused"]
   }
+  lines.push(...wrapItems(legend, '   ', terminalWidth()))
   const t = map.totals
   lines.push(map.mode === 'address'
     ? `${t.usable} usable: ${t.ALLOCATED} allocated, ${t.RESERVED} reserved, ${t.USED} used, ${t.pending} pending, ${t.free} free in ranges, ${t.outside} outside ranges`
-    : `${humanSize(BigInt(t.usable))} usable: ${t.used} used, ${t.pending} pending requests, ${humanSize(BigInt(t.free))} free`)
+    : `${humanCount(t.usable)} usable: ${t.used} used, ${t.pending} pending requests, ${humanCount(t.free)} free`)
   return lines.join('\n')
 }
 
-function humanSize(n: bigint): string {
-  if (n < 1_000_000_000_000n) return n.toString()
-  const bits = n.toString(2).length
-  return n === 1n << BigInt(bits - 1) ? `2^${bits - 1}` : `~2^${bits}`
+/** Items on lines no wider than `width`, broken between items, never inside one. */
+export function wrapItems(items: string[], separator: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const item of items) {
+    if (line !== '' && displayWidth(line) + separator.length + displayWidth(item) > width) {
+      lines.push(line)
+      line = ''
+    }
+    line = line === '' ? item : `${line}${separator}${item}`
+  }
+  if (line !== '') lines.push(line)
+  return lines
 }
 
 /** The 16-address row around an address, the address itself in brackets (for triage cards). */

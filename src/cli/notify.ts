@@ -43,7 +43,10 @@ export async function notifyAfterCommit(cmd: NotifyReporter, pool: Pool, queued:
 
 /** Warnings for what could not be sent; the note about an unconfigured server once per command. */
 export function reportDelivery(cmd: NotifyReporter, report: NotifyReport): void {
-  for (const f of report.failed) cmd.warnUser(`notification #${f.id} could not be sent (${f.error}); it stays in the outbox for \`ipam notify retry\``)
+  // One warning per command, however many ids the decision covered.
+  const failed = report.failed
+  if (failed.length === 1) cmd.warnUser(`notification #${failed[0].id} could not be sent (${failed[0].error}); it stays in the outbox for \`ipam notify retry\``)
+  else if (failed.length > 1) cmd.warnUser(`${failed.length} notifications (#${failed.map((f) => f.id).join(', #')}) could not be sent (${failed[0].error}); they stay in the outbox for \`ipam notify retry\``)
   if (report.waitReason === 'server-down') cmd.note(`${plural(report.waiting, 'more notification')} left in the outbox untried: the SMTP server did not answer. Send them later with \`ipam notify retry\`.`)
   if (report.waitReason === 'no-smtp' && !waitingNoted.has(cmd)) {
     waitingNoted.add(cmd)

@@ -37,11 +37,11 @@ const ASCII_BORDERS = {
 }
 
 /** One table style for the whole tool. */
-export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean, opts: {ascii?: boolean} = {}): string {
+export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean, opts: {ascii?: boolean; headers?: boolean} = {}): string {
   const cols = columns.map((c) => (typeof c === 'string' ? {header: c} : c))
   const c = makeChalk(color)
   const table = new Table({
-    head: cols.map((col) => c.bold(col.header)),
+    head: opts.headers === false ? [] : cols.map((col) => c.bold(col.header)),
     colAligns: cols.map((col) => col.align ?? 'left'),
     style: {head: [], border: [], compact: true},
     wordWrap: false,

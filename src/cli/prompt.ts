@@ -54,7 +54,8 @@ export async function confirmByTyping(message: string, expected: string, opts: {
 export async function promptPassword(message: string): Promise<string> {
   if (!isInteractive()) throw confirmationRequired('a password is needed and there is no terminal to ask on', 'pass it with --password-stdin')
   const {password} = await prompts()
-  return guard(() => password({message, mask: '*'}, context()))
+  // Nothing echoed, not even one `*` per character: the length is a secret too.
+  return guard(() => password({message}, context()))
 }
 
 export async function promptText(message: string, defaultValue?: string): Promise<string> {

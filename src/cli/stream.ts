@@ -1,5 +1,4 @@
 import {once} from 'node:events'
-import type {ChalkInstance} from 'chalk'
 
 /** Writes to stdout, waiting when the pipe is full, so that memory stays flat. */
 export async function write(text: string): Promise<void> {
@@ -22,28 +21,5 @@ export async function streamJsonArray<T>(items: AsyncIterable<T>): Promise<numbe
     next = await it.next()
   }
   await write(n === 0 ? ']\n' : '\n]\n')
-  return n
-}
-
-export interface StreamColumn<T> {
-  header: string
-  /** 0: the rest of the line. */
-  width: number
-  value: (item: T) => string | number | null | undefined
-}
-
-/** Fixed-width columns, printed as rows arrive (a boxed table would need them all first). */
-export async function streamColumns<T>(items: AsyncIterable<T>, columns: StreamColumn<T>[], c: ChalkInstance): Promise<number> {
-  const fmt = (cells: string[]) => cells.map((cell, i) => (columns[i].width > 0 ? cell.padEnd(columns[i].width) : cell)).join('  ').trimEnd()
-  let n = 0
-  for await (const item of items) {
-    if (n === 0) await write(`${c.bold(fmt(columns.map((col) => col.header)))}\n`)
-    const cells = columns.map((col) => {
-      const v = col.value(item)
-      return (v === null || v === undefined ? '' : String(v)).replace(/[\n\r\t]/g, ' ')
-    })
-    await write(`${fmt(cells)}\n`)
-    n++
-  }
   return n
 }

@@ -20,6 +20,8 @@ export interface TransactionOptions {
   attempts?: number
   /** Called before each retry, for --verbose. */
   onRetry?: (attempt: number, error: unknown) => void
+  /** A dry run: every statement and check runs, then everything is rolled back. */
+  rollback?: boolean
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -40,7 +42,7 @@ export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>,
       await conn.query('START TRANSACTION')
       began = true
       const result = await fn(conn)
-      await conn.query('COMMIT')
+      await conn.query(options.rollback ? 'ROLLBACK' : 'COMMIT')
       return result
     } catch (error) {
       if (began) await conn.query('ROLLBACK').catch(() => undefined)

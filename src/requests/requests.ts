@@ -345,7 +345,7 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
           body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was approved by ${by}.\nThe address is now assigned to ${r.assignedTo}.\n`,
         })))
       }
-      for (const r of approved) out.set(r.id, {id: r.id, ok: true, status: 'APPROVED', ip: r.ip, message: `#${r.id} ${r.ip}: APPROVED, USED by ${r.assignedTo}`})
+      for (const r of approved) out.set(r.id, {id: r.id, ok: true, status: 'APPROVED', ip: r.ip, message: `#${r.id} ${r.ip}, now USED by ${r.assignedTo}`})
     }
     return out
   })
@@ -363,7 +363,7 @@ export async function rejectMany(pool: Pool, ids: string[], reason: string | und
     const out = new Map(failures)
     if (pending.length > 0) {
       queued = await rejectInTx(tx, pending, why, by)
-      for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}: REJECTED`})
+      for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}`})
     }
     return out
   })

@@ -17,6 +17,11 @@ export interface SandboxInfo {
 
 const urlOf = (s: ServerState) => `mysql://root@127.0.0.1:${s.port}/${SANDBOX_DATABASE}`
 
+/** Whether a URL has the shape `ipam sandbox start` prints (so that a refused connection can be explained). */
+export function isSandboxUrl(url: {user: string; password?: string; hosts: {host: string}[]; database?: string}): boolean {
+  return url.user === 'root' && url.password === undefined && url.database === SANDBOX_DATABASE && url.hosts.length > 0 && url.hosts.every((h) => h.host === '127.0.0.1')
+}
+
 /** Starts (or finds running) the user's sandbox, with a migrated `ipam` database. */
 export async function startSandbox(dir: string, opts: {port?: number} = {}): Promise<SandboxInfo> {
   const existing = await readServerState(dir)

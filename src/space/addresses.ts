@@ -239,7 +239,7 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
 }
 
 /** Releases addresses (deletes their rows), all or nothing: one that is not allocated stops the lot with exit 3. */
-export async function release(pool: Pool, texts: string[]): Promise<AddressView[]> {
+export async function release(pool: Pool, texts: string[], opts: {dryRun?: boolean} = {}): Promise<AddressView[]> {
   if (texts.length === 0) throw usage('name at least one address to release')
   const addrs = texts.map((t) => parseAddress(t))
   // Each address once, by family, a thousand to a statement: releasing thousands is a few statements.
@@ -264,7 +264,7 @@ export async function release(pool: Pool, texts: string[]): Promise<AddressView[
     const released = [...wanted.keys()].map((k) => rows.get(k)!)
     await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
     return released
-  })
+  }, {rollback: opts.dryRun})
 }
 
 /** One address: its row, or FREE, with its network, pool and requests. */

@@ -1,4 +1,5 @@
 import {createReadStream} from 'node:fs'
+import type {Readable} from 'node:stream'
 import type {Pool} from 'mysql2/promise'
 
 import {audit} from '../admin/audit.js'
@@ -63,8 +64,8 @@ function isAddress(text: string): boolean {
  * row stops the import with its line number, leaving nothing of it behind;
  * with `skipInvalid` bad rows are reported and skipped.
  */
-export async function importAddresses(pool: Pool, file: string, opts: {skipInvalid?: boolean; onProgress?: (rows: number) => void} = {}): Promise<ImportResult> {
-  try {
+export async function importAddresses(pool: Pool, file: string, opts: {skipInvalid?: boolean; onProgress?: (rows: number) => void; dryRun?: boolean; input?: Readable} = {}): Promise<ImportResult> {
+  if (!opts.input) try {
     await new Promise<void>((resolve, reject) => {
       const s = createReadStream(file)
       s.once('open', () => {
@@ -142,7 +143,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
 
     let records: AsyncGenerator<{line: number; fields: string[]}>
     try {
-      records = readCsv(createReadStream(file))
+      records = readCsv(opts.input ?? createReadStream(file))
     } catch (error) {
       throw notFound(`cannot read ${file}: ${(error as Error).message}`)
     }
@@ -198,7 +199,8 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
     if (inFlight) await inFlight
     await audit(tx, {action: 'ips.import', objectType: 'file', objectId: file.slice(-128), detail: {imported: result.imported, skipped: result.skipped}})
     return result
-  })
+    // A stream (stdin) cannot be read twice: a lost race fails as busy rather than retrying on nothing.
+  }, {rollback: opts.dryRun, attempts: opts.input ? 1 : undefined})
 }
 
 export function csvLine(a: AddressView): string {

@@ -108,7 +108,7 @@ describe('backup and restore', () => {
     expect(await counts(db)).toEqual(before)
   })
 
-  it('asks before restoring over data: exit 6 without a terminal, a yes on a terminal', async () => {
+  it('asks before restoring over data: exit 6 without a terminal, the typed name on a terminal', async () => {
     const file = join(tempHome(), 'over.gz')
     await run(['backup', '-o', file])
     await run(['networks', 'add', '192.0.2.0/24'])
@@ -116,8 +116,9 @@ describe('backup and restore', () => {
     expect(refused.code).toBe(6)
     expect((await db.sql("SELECT COUNT(*) AS n FROM ipnet WHERE cidr = '192.0.2.0/24'"))[0].n).toBe('1')
     const session = runPty(['restore', file], {env: {IPAM_DATABASE_URL: db.url}, home})
-    await session.expect('Replace them with the backup')
-    session.write('y\r')
+    // over more than 1,000 addresses the database name is typed, as for purge
+    await session.expect(`Type the database name (${db.name})`)
+    session.write(`${db.name}\r`)
     await session.expect('Restored')
     expect((await session.exited()).code).toBe(0)
     expect((await db.sql("SELECT COUNT(*) AS n FROM ipnet WHERE cidr = '192.0.2.0/24'"))[0].n).toBe('0')

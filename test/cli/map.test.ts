@@ -50,27 +50,27 @@ describe('networks map and bars on fixed data', () => {
   })
   afterAll(() => db.drop())
 
-  it('draws one cell per address, with legend and totals', async () => {
+  it('draws one cell per address, with column labels in the base of the row labels, legend and totals', async () => {
     const r = await run(['networks', 'map', '192.0.2.0/27', '--ascii'])
     expect(r.stdout).toBe([
       '192.0.2.0/27  one address per cell',
-      '            +0+1+2+3+4+5+6+7+8+9+a+b+c+d+e+f',
-      ' 192.0.2.0   x G     A R U P . . . . . . . .',
-      '192.0.2.16   . . . . .         U           x',
+      '              0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15',
+      ' 192.0.2.0    x  G        A  R  U  P  .  .  .  .  .  .  .  .',
+      '192.0.2.16    .  .  .  .  .              U                 x',
       '',
       ". free   A ALLOCATED   R RESERVED   U USED   P PENDING request   G gateway   x network/broadcast   ' ' outside every pool range",
       '29 usable: 1 allocated, 1 reserved, 2 used, 1 pending, 13 free in ranges, 11 outside ranges',
       '',
     ].join('\n'))
     const unicode = await run(['networks', 'map', '192.0.2.0/27'], {env: {LANG: 'C.UTF-8'}})
-    expect(unicode.stdout.split('\n')[2]).toBe(' 192.0.2.0   × G     A R U P · · · · · · · ·')
+    expect(unicode.stdout.split('\n')[2]).toBe(' 192.0.2.0    ×  G        A  R  U  P  ·  ·  ·  ·  ·  ·  ·  ·')
   })
 
   it('aggregates larger networks, a prefix per cell, shaded by use', async () => {
     const r = await run(['networks', 'map', '10.0.0.0/22', '--ascii'])
     const lines = r.stdout.split('\n')
     expect(lines[0]).toBe('10.0.0.0/22  each cell is a /30 (4 addresses), shaded by use')
-    expect(lines[2]).toBe('  10.0.0.0   * # * . . . . . . . . . . . . .')
+    expect(lines[2]).toBe('  10.0.0.0    *  #  *  .  .  .  .  .  .  .  .  .  .  .  .  .')
     expect(lines[10]).toBe('  10.0.2.0')
     expect(lines.at(-2)).toBe('1022 usable: 10 used, 0 pending requests, 1012 free')
   })
@@ -88,14 +88,14 @@ describe('networks map and bars on fixed data', () => {
     const r = await run(['networks', 'map', '192.0.2.0/27', '--ascii'], {env: {FORCE_COLOR: '1'}})
     expect(r.stdout).toContain('\u001b[34mA\u001b[39m')
     expect(r.stdout).toContain('\u001b[31mU\u001b[39m')
-    const list = await run(['networks', 'list', '--ascii', '--no-color'])
+    const list = await run(['networks', 'list', '--ascii', '--no-color', '--output', 'table'])
     expect(list.stdout).toContain('│ 192.0.2.0/27 │      │      │           │    4 │     29 │ [#.........]  13.8% │')
   })
 
   it('draws the map on a real terminal', async () => {
     const session = runPty(['networks', 'map', '192.0.2.0/27'], {env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8'}, home})
     await session.expect('192.0.2.0/27  one address per cell')
-    await session.expect('A R U P')
+    await session.expect('A  R  U  P')
     await session.expect('29 usable')
     expect((await session.exited()).code).toBe(0)
   })

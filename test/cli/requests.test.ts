@@ -71,7 +71,7 @@ describe('IP requests', () => {
 
   it('lists requests with the SPEC columns, filters and sort order', async () => {
     await run(['requests', 'submit', '--ip', '2001:db8:5::10', '--region', 'us-east'])
-    const text = await run(['requests', 'list', '--no-color'])
+    const text = await run(['requests', 'list', '--no-color', '--output', 'table'])
     expect(text.stdout).toMatch(/ID\s+│\s+IP\s+│\s+Network\s+│\s+Assign Type\s+│\s+Assigned To\s+│\s+Description\s+│\s+Status\s+│\s+Requested At/)
     expect(text.stdout).toMatch(/192\.0\.2\.200\s+│\s+192\.0\.2\.128\/25\s+│\s+USER\s+│\s+alice@example\.com\s+│\s+build agent\s+│\s+PENDING/)
     const oldest = (await run(['requests', 'list', '--json'])).json().map((r: any) => r.ip)

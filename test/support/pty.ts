@@ -22,9 +22,9 @@ export interface PtySession {
 }
 
 /** Runs the built CLI on a real pseudo-terminal (stdin, stdout and stderr are all the terminal). */
-export function runPty(args: string[], opts: {env?: Record<string, string | undefined>; home?: string; cols?: number} = {}): PtySession {
+export function runPty(args: string[], opts: {env?: Record<string, string | undefined>; home?: string; cols?: number; rows?: number} = {}): PtySession {
   const env = cleanEnv(opts.home ?? tempHome(), {TERM: 'xterm-256color', ...opts.env}) as Record<string, string>
-  const term = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: opts.cols ?? 120, rows: 40, env})
+  const term = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: opts.cols ?? 120, rows: opts.rows ?? 40, env})
   let output = ''
   let cursor = 0
   const waiters = new Set<() => void>()
