@@ -87,7 +87,7 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   const nets = rows.map(toNetworkRow)
   const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
   // nested networks keep their own network, broadcast and gateway addresses back from their parents' usable counts
-  const index = where.length === 0 ? NetworkIndex.fromRows(rows) : await NetworkIndex.load(pool)
+  const index = where.length === 0 ? NetworkIndex.fromRows(nets) : await NetworkIndex.load(pool)
   const usableById = usableCounts(index, nets)
   const out = nets.map((net) => {
     const used = BigInt(counts.get(net.id)!.total)
