@@ -35,7 +35,9 @@ export class NetworkIndex {
       index.byFamily.set(family, list)
     }
     for (const list of index.byFamily.values()) {
-      list.sort((a, b) => (a.network === b.network ? a.prefix - b.prefix : a.network < b.network ? -1 : 1))
+      // rows usually come in this order from SQL already: sort only when they do not
+      const before = (a: NetworkEntry, b: NetworkEntry) => a.network < b.network || (a.network === b.network && a.prefix <= b.prefix)
+      if (!list.every((e, i) => i === 0 || before(list[i - 1], e))) list.sort((a, b) => (a.network === b.network ? a.prefix - b.prefix : a.network < b.network ? -1 : 1))
       const stack: number[] = []
       for (let i = 0; i < list.length; i++) {
         while (stack.length > 0 && list[stack.at(-1)!].broadcast < list[i].network) stack.pop()

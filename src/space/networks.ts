@@ -7,7 +7,7 @@ import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usab
 import {checkText} from '../text.js'
 import {countInSpans, type Span} from './counts.js'
 import {NetworkIndex} from './netindex.js'
-import {usableCounts, usableIn} from './reserved.js'
+import {reservedIn, usableCounts, usableIn} from './reserved.js'
 import {lockPendingOfNetwork, rejectInTx} from '../requests/rejection.js'
 import type {Tx} from '../db/tx.js'
 import {
@@ -52,6 +52,7 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
         const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [c.family, gateway])
         if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
       }
+      await refuseTakenEdges(tx, net)
       await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
       return networkView(net, await usableIn(tx, net.family, net.network, net.broadcast))
     } catch (error) {
@@ -59,6 +60,23 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
       throw error
     }
   })
+}
+
+/**
+ * A network nested in another keeps its network, broadcast or anycast address
+ * back: refused when one of them is already allocated, since next-free and the
+ * usable counts would then disagree with what is in use.
+ */
+async function refuseTakenEdges(tx: Tx, net: NetworkRow): Promise<void> {
+  for (const a of new Set([net.network, net.broadcast])) {
+    // kept back by this network (not by a more specific one holding the same address)?
+    if ((await reservedIn(tx, net.family, a, a)).get(a)?.network !== net.cidr || a === net.gateway) continue
+    const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [net.family, a])
+    if (!taken[0]) continue
+    const role = a === net.broadcast ? 'broadcast address' : net.family === 4 ? 'network address' : 'subnet-router anycast address'
+    const ip = formatAddress(net.family, a)
+    throw conflict('address_taken', `${ip} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}: it would be the ${role} of ${net.cidr}`, `release it first (\`ipam ips release ${ip}\`)`)
+  }
 }
 
 export interface NetworkListFilter {
@@ -88,7 +106,7 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   const nets = rows.map(toNetworkRow)
   const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
   // nested networks keep their own network, broadcast and gateway addresses back from their parents' usable counts
-  const index = where.length === 0 ? NetworkIndex.fromRows(rows) : await NetworkIndex.load(pool)
+  const index = where.length === 0 ? NetworkIndex.fromRows(nets) : await NetworkIndex.load(pool)
   const usableById = usableCounts(index, nets)
   const out = nets.map((net) => {
     const used = BigInt(counts.get(net.id)!.total)

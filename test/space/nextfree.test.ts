@@ -89,4 +89,19 @@ describe('next-free with nested networks: each address judged by the most specif
     const state = (ip: string) => cells.find((c) => c.first === ip)!.state
     expect([state('192.0.2.128'), state('192.0.2.192'), state('192.0.2.193'), state('192.0.2.255')]).toEqual(['reserved-address', 'reserved-address', 'gateway', 'reserved-address'])
   })
+
+  it('networks list and networks show agree on every usable count in a deep nest (edge prefixes, a parent\'s gateway inside a child, IPv6)', async () => {
+    for (const [cidr, gateway] of [
+      ['10.0.0.0/16', '10.0.1.1'], ['10.0.0.0/24', undefined], ['10.0.0.0/25', '10.0.0.126'], ['10.0.0.0/32', undefined], ['10.0.0.254/31', '10.0.0.255'],
+      ['10.0.1.0/24', undefined], ['10.0.1.0/30', undefined], ['10.0.255.0/24', '10.0.255.254'],
+      ['2001:db8::/48', '2001:db8::1'], ['2001:db8::/64', undefined], ['2001:db8::/127', undefined], ['2001:db8:0:1::/64', '2001:db8:0:1::1'],
+    ] as const) await addNetwork(db.pool, {cidr, gateway})
+    const list = await listNetworks(db.pool)
+    for (const n of list) expect([n.cidr, n.usable]).toEqual([n.cidr, (await showNetwork(db.pool, n.cidr)).usable])
+    const usable = Object.fromEntries(list.map((n) => [n.cidr, n.usable]))
+    // 10.0.0.0 belongs to the /32 (usable); .127 is the /25's broadcast; .254 and .255: the /31 with its gateway .255
+    expect(usable['10.0.0.0/24']).toBe(String(256 - 1 - 1 - 1))
+    expect(usable['10.0.0.0/32']).toBe('1')
+    expect(usable['10.0.0.254/31']).toBe('1')
+  })
 })
