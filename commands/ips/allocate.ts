@@ -20,13 +20,15 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     'assigned-to': Flags.string({description: 'who or what the address is for'}),
     'assign-type': Flags.string({description: 'USER, VM, SERVER, …'}),
     description: Flags.string({description: 'free text'}),
+    hostname: Flags.string({description: 'DNS name (RFC 1123; stored lower-case)'}),
+    mac: Flags.string({description: 'MAC address, any common notation'}),
   }
 
   public async run() {
     const db = await this.db()
     const result = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
-      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description,
+      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description, hostname: this.flags.hostname, mac: this.flags.mac,
     })
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)

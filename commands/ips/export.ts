@@ -36,7 +36,7 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
     try {
       if (this.flags.format === 'csv') await put(CSV_HEADER)
       for await (const a of rows) {
-        await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description})}\n`)
+        await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description, hostname: a.hostname, mac: a.mac})}\n`)
         n++
       }
       if (file) {

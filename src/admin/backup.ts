@@ -174,7 +174,8 @@ export async function verifyBackup(file: string): Promise<BackupHeader & {sha256
   if (!sha) throw corrupt(file, 'it has no end marker (truncated?)')
   if (hash.digest('hex') !== sha) throw corrupt(file, 'its checksum does not match its content')
   if (header.formatVersion !== BACKUP_FORMAT_VERSION) throw usage(`${file} has backup format ${header.formatVersion}; this ipam reads ${BACKUP_FORMAT_VERSION}`)
-  if (header.schemaVersion !== LATEST_VERSION) {
+  // An older schema's backup restores: its columns are a subset of today's (new ones take their defaults).
+  if (header.schemaVersion > LATEST_VERSION || header.schemaVersion < 1) {
     throw databaseError('schema_mismatch', `${file} was written at schema version ${header.schemaVersion}; this database is at ${LATEST_VERSION}`, 'restore it with the ipam version that wrote it, then migrate')
   }
   return {...header, sha256: sha}

@@ -186,6 +186,30 @@ export const MIGRATIONS: Migration[] = [
       "INSERT IGNORE INTO ipam_locks (name, version) VALUES ('ranges', 0), ('networks', 0)",
     ],
   },
+  {
+    version: 2,
+    name: 'hostname and MAC on addresses; search indexes; per-address audit spans for history',
+    statements: [
+      'ALTER TABLE ip ADD COLUMN hostname VARCHAR(253) NULL AFTER description',
+      'ALTER TABLE ip ADD COLUMN mac CHAR(17) NULL AFTER hostname',
+      // Search matches these by prefix (`LIKE 'text%'`), which these indexes answer.
+      'ALTER TABLE ip ADD KEY ix_ip_hostname (hostname)',
+      'ALTER TABLE ip ADD KEY ix_ip_mac (mac)',
+      'ALTER TABLE ip ADD KEY ix_ip_assigned_to (assigned_to)',
+      'ALTER TABLE ipam_audit ADD KEY ix_audit_object (object_type, object_id, id)',
+      // The addresses an audit row touched, as runs of consecutive addresses: a batch
+      // of a million contiguous addresses is one row, and `ips history` finds it.
+      table(`CREATE TABLE IF NOT EXISTS ipam_audit_span (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        audit_id BIGINT UNSIGNED NOT NULL,
+        family TINYINT UNSIGNED NOT NULL,
+        lo DECIMAL(39,0) NOT NULL,
+        hi DECIMAL(39,0) NOT NULL,
+        KEY ix_audit_span_addr (family, lo, hi),
+        KEY ix_audit_span_audit (audit_id)
+      )`),
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

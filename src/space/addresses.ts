@@ -1,12 +1,14 @@
 import type {Pool} from 'mysql2/promise'
 
-import {audit} from '../admin/audit.js'
+import {addressRuns, audit} from '../admin/audit.js'
+import {checkHostname, checkMac} from '../net/hostmac.js'
 import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
 import {type Address, type Family, formatAddr, formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, quote} from '../text.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
+import {addressTextFilters} from './search.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -16,6 +18,8 @@ export interface AddressFields {
   assignedTo?: string
   assignType?: string
   description?: string
+  hostname?: string
+  mac?: string
 }
 
 export interface CheckedFields {
@@ -23,6 +27,8 @@ export interface CheckedFields {
   assignedTo: string | null
   assignType: string | null
   description: string | null
+  hostname: string | null
+  mac: string | null
 }
 
 export function checkStatus(value: string | undefined, fallback: AddressStatus = 'ALLOCATED'): AddressStatus {
@@ -45,6 +51,8 @@ export function checkFields(f: AddressFields): CheckedFields {
     assignedTo: checkText('assigned-to', f.assignedTo, 255) || null,
     assignType: checkAssignType(f.assignType),
     description: checkText('description', f.description, 2000, {multiline: true}) || null,
+    hostname: f.hostname === undefined || f.hostname === '' ? null : checkHostname(f.hostname),
+    mac: f.mac === undefined || f.mac === '' ? null : checkMac(f.mac),
   }
 }
 
@@ -55,6 +63,8 @@ export interface AddressView {
   assignedTo: string | null
   assignType: string | null
   description: string | null
+  hostname: string | null
+  mac: string | null
   network: string | null
   createdAt: string | null
   updatedAt: string | null
@@ -63,8 +73,8 @@ export interface AddressView {
 /** Multi-row insert; 1062 means another process took an address first (the caller retries or reports). */
 async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields): Promise<void> {
   for (let i = 0; i < addrs.length; i += 1000) {
-    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description])
-    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows])
+    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac])
+    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?', [rows])
   }
 }
 
@@ -138,7 +148,8 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
       throw error
     }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
-    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
+    const spans = addressRuns(chosen.flatMap((c) => c.addrs.map((value) => ({family: c.family, value}))))
+    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}, spans})
     const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
     return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf)}
   })
@@ -170,6 +181,8 @@ export function toView(r: any): AddressView {
     assignedTo: r.assigned_to,
     assignType: r.assign_type,
     description: r.description,
+    hostname: r.hostname ?? null,
+    mac: r.mac ?? null,
     network: r.network ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -197,7 +210,7 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
-    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f}})
+    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f}, spans: addressRuns([a])})
     return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr)}
   })
 }
@@ -226,7 +239,7 @@ export async function release(pool: Pool, texts: string[]): Promise<AddressView[
     if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === wanted.size ? undefined : 'nothing was released')
     for (const [family, values] of chunks) await tx.query('DELETE FROM ip WHERE family = ? AND addr IN (?)', [family, values])
     const released = [...wanted.keys()].map((k) => rows.get(k)!)
-    await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
+    await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}, spans: addressRuns(wanted.values())})
     return released
   })
 }
@@ -244,7 +257,7 @@ export async function showAddress(pool: Pool, text: string) {
   if (!rows[0] && !net) throw notFound(`${formatAddress(a.family, a.value)} is in no network and not allocated`)
   const base: AddressView = rows[0]
     ? toView(rows[0])
-    : {address: formatAddress(a.family, a.value), family: a.family, status: 'FREE', assignedTo: null, assignType: null, description: null, network: null, createdAt: null, updatedAt: null}
+    : {address: formatAddress(a.family, a.value), family: a.family, status: 'FREE', assignedTo: null, assignType: null, description: null, hostname: null, mac: null, network: null, createdAt: null, updatedAt: null}
   const reason = net ? unusableReason(cidrOfRow(net), a.value, net.gateway) : undefined
   return {
     ...base,
@@ -261,6 +274,9 @@ export interface ListFilter {
   pool?: string
   status?: string
   limit?: number
+  assignedTo?: string
+  hostname?: string
+  search?: string
 }
 
 /** Streams addresses in address order, without holding them all in memory. */
@@ -286,9 +302,10 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
     where.push('ip.status = ?')
     params.push(checkStatus(filter.status))
   }
+  addressTextFilters(filter, where, params)
   const limit = filter.limit && filter.limit > 0 ? " LIMIT ?" : ""
   if (limit) params.push(Math.floor(filter.limit!))
-  const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.created_at, ip.updated_at
+  const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.hostname, ip.mac, ip.created_at, ip.updated_at
     FROM ip ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
   const stream = (pool as any).pool.query(sql, params).stream({highWaterMark: 500})
   for await (const row of stream) yield toView(row)
