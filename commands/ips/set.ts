@@ -15,6 +15,8 @@ export default class IpsSet extends DbCommand<typeof IpsSet> {
     '<%= config.bin %> ips set 192.0.2.50 --clear description --clear mac --json',
   ]
   static override args = {ip: Args.string({required: true, description: 'an allocated address'})}
+  /** An empty value is refused by the domain, with a hint naming --clear. */
+  static override emptyAllowed = ['status', 'assigned-to', 'assign-type', 'description', 'hostname', 'mac']
   static override flags = {
     status: Flags.string({options: [...STATUSES], description: 'new status'}),
     'assigned-to': Flags.string({description: 'who or what the address is for'}),

@@ -15,6 +15,8 @@ export default class NetworksSet extends DbCommand<typeof NetworksSet> {
     '<%= config.bin %> networks set 192.0.2.0/24 --clear gateway --clear note --json',
   ]
   static override args = {network: Args.string({required: true, description: 'network id or CIDR'})}
+  /** An empty value is refused by the domain, with a hint naming --clear. */
+  static override emptyAllowed = ['name', 'gateway', 'note']
   static override flags = {
     name: Flags.string({description: 'a name for people'}),
     gateway: Flags.string({description: 'gateway address (inside the network; never handed out)'}),

@@ -15,6 +15,8 @@ export default class PoolsSet extends DbCommand<typeof PoolsSet> {
     '<%= config.bin %> pools set office --clear location --json',
   ]
   static override args = {pool: Args.string({required: true, description: 'pool id or name'})}
+  /** An empty value is refused by the domain, with a hint naming --clear. */
+  static override emptyAllowed = ['name', 'note']
   static override flags = {
     name: Flags.string({description: 'a new name'}),
     location: locationFlag,
