@@ -97,11 +97,24 @@ export async function poolHistory(pool: Pool, ref: string): Promise<{pool: strin
   } catch (error) {
     if ((error as {kind?: string}).kind !== 'not-found') throw error
   }
-  const [rows] = await pool.query<any[]>(
-    `SELECT ${COLUMNS} FROM ipam_audit a WHERE (a.object_type = 'pool' AND (a.object_id = ? OR JSON_UNQUOTE(JSON_EXTRACT(a.detail, '$.name')) = ?))
-       OR (a.object_type = 'range' AND JSON_UNQUOTE(JSON_EXTRACT(a.detail, '$.pool')) = ?) ORDER BY a.id`,
-    [id === null ? '' : String(id), name, name],
+  const [own] = await pool.query<any[]>(
+    `SELECT ${COLUMNS} FROM ipam_audit a WHERE a.object_type = 'pool' AND (a.object_id = ? OR JSON_UNQUOTE(JSON_EXTRACT(a.detail, '$.name')) = ?) ORDER BY a.id`,
+    [id === null ? '' : String(id), name],
   )
+  // Range rows name the pool as it was called then: every name it has had.
+  const names = new Set([name])
+  for (const r of own) {
+    const e = toEntry(r)
+    if (typeof e.detail.name === 'string') names.add(e.detail.name)
+    const renamed = e.changes.name
+    if (renamed && typeof renamed.old === 'string') names.add(renamed.old)
+    if (renamed && typeof renamed.new === 'string') names.add(renamed.new)
+  }
+  const [ranges] = await pool.query<any[]>(
+    `SELECT ${COLUMNS} FROM ipam_audit a WHERE a.object_type = 'range' AND JSON_UNQUOTE(JSON_EXTRACT(a.detail, '$.pool')) IN (?) ORDER BY a.id`,
+    [[...names]],
+  )
+  const rows = [...own, ...ranges].sort((a, b) => Number(a.id) - Number(b.id))
   if (rows.length === 0 && id === null) throw notFound(`no pool ${quote(ref)} and nothing about it in the audit log`)
   return {pool: name, id, entries: rows.map((r) => toEntry(r))}
 }
