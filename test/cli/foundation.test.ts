@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {LATEST_VERSION} from '../../src/db/schema.js'
 
 describe('the CLI skeleton', () => {
   it('says what is wrong with flags in one plain line, without oclif\'s preamble', async () => {
@@ -144,9 +145,9 @@ describe('schema migrations', () => {
       const [a, b] = await Promise.all([run(['db', 'migrate', '--json']), run(['db', 'migrate', '--json'])])
       expect([a.code, b.code]).toEqual([0, 0])
       const again = await run(['db', 'migrate', '--json'])
-      expect(again.json()).toMatchObject({applied: [], version: 1})
+      expect(again.json()).toMatchObject({applied: [], version: LATEST_VERSION})
       const status = await run(['db', 'status', '--json'])
-      expect(status.json()).toMatchObject({version: 1, upToDate: true, pending: []})
+      expect(status.json()).toMatchObject({version: LATEST_VERSION, upToDate: true, pending: []})
       expect(status.json().instanceId).toMatch(/^[0-9a-f-]{36}$/)
       expect(Number((await db.sql("SELECT COUNT(*) AS n FROM ipam_settings WHERE name = 'instance-id'"))[0].n)).toBe(1)
       const tables = (await db.sql<{t: string}>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')).map((r) => r.t)
