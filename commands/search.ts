@@ -6,7 +6,7 @@ import {search, SEARCH_TYPES, type SearchType} from '../src/space/search.js'
 export default class Search extends DbCommand<typeof Search> {
   static override routeToMaster = true
   static override summary = 'Find networks, pools, addresses and requests by address, name, note, description, assigned-to, hostname, MAC or e-mail'
-  static override description = `An address or CIDR finds the networks and pools that contain it and the addresses and requests inside it. Other text finds networks and pools by name, note, location (anywhere in the text) and VLAN, requests by e-mail, description, requester or region (anywhere), and addresses by the prefix rule: the start of assigned-to, of the hostname, or of the MAC (in any notation) — each answered by an index, so a search stays fast on millions of addresses.`
+  static override description = `An address or CIDR finds the networks and pools that contain it and the addresses and requests inside it. Other text finds networks and pools by name, note, location (anywhere in the text) and VLAN, requests by e-mail, description, requester or region (anywhere), and addresses by the prefix rule: the start of assigned-to, hostname, description or MAC (in any notation) — each answered by an index, so a search stays fast on millions of addresses.`
   static override examples = [
     '<%= config.bin %> search printer-3',
     '<%= config.bin %> search 192.0.2.50',

@@ -14,7 +14,7 @@ export default class IpsList extends DbCommand<typeof IpsList> {
     status: Flags.string({options: [...STATUSES], description: 'only this status'}),
     'assigned-to': Flags.string({description: 'only addresses assigned to exactly this'}),
     hostname: Flags.string({description: 'only this hostname, or names under it (printer-3 finds printer-3.example.com)'}),
-    search: Flags.string({description: 'only addresses whose assigned-to, hostname or MAC starts with this'}),
+    search: Flags.string({description: 'only addresses whose assigned-to, hostname, description or MAC starts with this'}),
     limit: Flags.integer({min: 0, default: 0, description: 'at most this many (0: all)'}),
   }
 

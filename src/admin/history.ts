@@ -21,14 +21,14 @@ const COLUMNS = 'a.id, a.at, a.os_user, a.db_user, a.action, a.object_type, a.ob
 /** What each action did to the object, as old -> new pairs, so every line of a history reads the same way. */
 function changesOf(action: string, detail: Record<string, unknown>, address?: string): HistoryEntry['changes'] {
   if (detail.changes && typeof detail.changes === 'object') return detail.changes as HistoryEntry['changes']
-  const fields = ['status', 'assignedTo', 'assignType', 'description', 'hostname', 'mac', 'name', 'cidr', 'gateway', 'vlan', 'note', 'locations', 'roles']
+  const fields = ['status', 'assignedTo', 'assignType', 'description', 'hostname', 'mac', 'name', 'cidr', 'gateway', 'vlan', 'note', 'locations', 'roles', 'range']
   const out: HistoryEntry['changes'] = {}
   const removal = /\.(release|remove)$/.test(action) || action === 'purge'
   for (const f of fields) {
-    if (detail[f] === undefined || detail[f] === null) continue
+    if (detail[f] === undefined || detail[f] === null || (Array.isArray(detail[f]) && (detail[f] as unknown[]).length === 0)) continue
     out[f] = removal ? {old: detail[f], new: null} : {old: null, new: detail[f]}
   }
-  if (action === 'ips.release' && address) out.status = {old: 'allocated', new: 'FREE'}
+  if (action === 'ips.release' && address) out.status = {old: 'not free', new: 'FREE'}
   if (action === 'ips.import' && address) out.status ??= {old: 'FREE', new: 'imported'}
   return out
 }

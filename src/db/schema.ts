@@ -196,6 +196,7 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE ip ADD KEY ix_ip_hostname (hostname)',
       'ALTER TABLE ip ADD KEY ix_ip_mac (mac)',
       'ALTER TABLE ip ADD KEY ix_ip_assigned_to (assigned_to)',
+      'ALTER TABLE ip ADD KEY ix_ip_description (description(64))',
       'ALTER TABLE ipam_audit ADD KEY ix_audit_object (object_type, object_id, id)',
       // The addresses an audit row touched, as runs of consecutive addresses: a batch
       // of a million contiguous addresses is one row, and `ips history` finds it.

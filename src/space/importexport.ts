@@ -131,7 +131,10 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
         }
         try {
           const cols: readonly string[] = columns ?? (rec.fields.length === OLD_CSV_COLUMNS.length ? OLD_CSV_COLUMNS : CSV_COLUMNS)
-          if (rec.fields.length !== cols.length) throw new RowError(`expected ${cols.length} columns (${cols.join(',')}), found ${rec.fields.length}`)
+          if (rec.fields.length !== cols.length) {
+            const expected = columns ? `${cols.length} columns (${cols.join(',')})` : `${OLD_CSV_COLUMNS.length} columns (${OLD_CSV_COLUMNS.join(',')}) or ${CSV_COLUMNS.length} (…,hostname,mac)`
+            throw new RowError(`expected ${expected}, found ${rec.fields.length}`)
+          }
           const get = (name: string) => {
             const i = cols.indexOf(name)
             return i < 0 || rec.fields[i] === '' ? undefined : rec.fields[i]

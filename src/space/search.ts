@@ -6,6 +6,7 @@ import {type Cidr, type Family, formatAddress, parseAddress, parseCidr} from '..
 import {quote} from '../text.js'
 import {type AddressView, toView} from './addresses.js'
 import {NETWORK_COLUMNS, networkView, toNetworkRow, toPoolRow} from './model.js'
+import {NetworkIndex} from './netindex.js'
 import {poolView} from './pools.js'
 
 export const SEARCH_TYPES = ['networks', 'pools', 'ips', 'requests'] as const
@@ -19,13 +20,15 @@ const IP_COLUMNS = 'ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_typ
 
 /**
  * The prefix rule: an address is found by the start of its assigned-to, its
- * host name (or any of the name's labels from the left: "printer-3" finds
- * printer-3.example.com) or its MAC — each answered by an index on that column.
+ * host name ("printer-3" finds printer-3.example.com), its description or its
+ * MAC (in any notation) — each answered by an index on that column (the
+ * description's on its first 64 characters).
  */
 function textConditions(text: string): {sql: string; params: unknown[]}[] {
   const out = [
     {sql: 'ip.assigned_to LIKE ?', params: [likePrefix(text)]},
     {sql: 'ip.hostname LIKE ?', params: [likePrefix(text.toLowerCase())]},
+    {sql: 'ip.description LIKE ?', params: [likePrefix(text)]},
   ]
   const mac = macSearchPrefix(text)
   if (mac) out.push({sql: 'ip.mac LIKE ?', params: [likePrefix(mac)]})
@@ -162,7 +165,15 @@ export async function search(pool: Pool, rawText: string, opts: {types?: SearchT
       }
       rows = [...seen.values()].sort((a, b) => Number(a.family) - Number(b.family) || (BigInt(a.addr) < BigInt(b.addr) ? -1 : 1))
     }
-    result.ips = cut('ips', rows.map(toView))
+    const ips = cut('ips', rows.map(toView))
+    if (ips.length > 0) {
+      const index = await NetworkIndex.load(pool)
+      for (const a of ips) {
+        const p = parseAddress(a.address)
+        a.network = index.find(p.family, p.value)?.cidr ?? null
+      }
+    }
+    result.ips = ips
   }
 
   if (types.has('requests')) {

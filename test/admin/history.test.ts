@@ -45,7 +45,7 @@ describe('history', () => {
     expect(h.entries.map((e) => e.action)).toEqual(['ips.allocate', 'ips.set', 'ips.release'])
     expect(h.entries[0].changes.assignedTo).toEqual({old: null, new: 'batch'})
     expect(h.entries[1].changes).toEqual({assignedTo: {old: 'batch', new: 'web'}, hostname: {old: null, new: 'web.example.com'}})
-    expect(h.entries[2].changes.status).toEqual({old: 'allocated', new: 'FREE'})
+    expect(h.entries[2].changes.status).toEqual({old: 'not free', new: 'FREE'})
     expect(h.entries[0].id).toBeLessThan(h.entries[1].id)
   })
 

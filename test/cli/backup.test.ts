@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {LATEST_VERSION} from '../../src/db/schema.js'
 import {runPty} from '../support/pty.js'
 
 /** The data lines of a backup: everything but the header (time) and the trailer (checksum over both). */
@@ -78,7 +79,7 @@ describe('backup and restore', () => {
     const text = gunzipSync(await readFile(file)).toString('utf8')
     const header = JSON.parse(text.split('\n')[0])
     expect(Object.keys(header).sort()).toEqual(['counts', 'createdAt', 'database', 'format', 'formatVersion', 'instanceId', 'schemaVersion'])
-    expect(header).toMatchObject({format: 'ipam-backup', formatVersion: 1, schemaVersion: 1, instanceId: expect.stringMatching(/^[0-9a-f-]{36}$/)})
+    expect(header).toMatchObject({format: 'ipam-backup', formatVersion: 1, schemaVersion: LATEST_VERSION, instanceId: expect.stringMatching(/^[0-9a-f-]{36}$/)})
     expect(text).not.toContain('Pa55-w0rd-secret')
     expect(text).not.toContain('correct horse')
   })

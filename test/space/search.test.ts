@@ -55,13 +55,15 @@ describe('search', () => {
     expect(r.as).toBe('text')
     expect(r.networks.map((n) => n.cidr)).toEqual(['10.0.1.0/24'])
     expect(r.pools.map((p) => p.name)).toEqual(['printer-pool'])
-    expect(r.ips.map((a) => a.address)).toEqual(['10.0.1.20'])
+    expect(r.ips.map((a) => [a.address, a.network])).toEqual([['10.0.1.20', '10.0.1.0/24']])
     expect(r.requests.map((q) => q.email)).toEqual(['printer.admin@example.com'])
   })
 
-  it('finds addresses by hostname prefix and by MAC in any notation', async () => {
+  it('finds addresses by the start of hostname or description (not the middle) and by MAC in any notation', async () => {
     expect((await search(db.pool, 'alice-pc.example', {types: ['ips']})).ips.map((a) => a.address)).toEqual(['10.0.1.21'])
     expect((await search(db.pool, '001A.2B3C', {types: ['ips']})).ips.map((a) => a.address)).toEqual(['10.0.1.20'])
+    expect((await search(db.pool, 'hp in room', {types: ['ips']})).ips.map((a) => a.address)).toEqual(['10.0.1.20'])
+    expect((await search(db.pool, 'room 301', {types: ['ips']})).ips).toEqual([])
     expect((await search(db.pool, '00-1a-2b', {types: ['ips']})).ips.map((a) => a.address)).toEqual(['10.0.1.20', '10.0.1.21'])
   })
 
