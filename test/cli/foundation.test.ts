@@ -164,7 +164,7 @@ describe('schema migrations', () => {
     await db.drop()
     const r = await runCli(['db', 'migrate'], {env: {IPAM_DATABASE_URL: db.url}})
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('schema version 1')
+    expect(r.stdout).toContain(`schema version ${LATEST_VERSION}`)
     const again = await freshDatabase('cleanup', {migrated: false})
     await again.pool.query(`DROP DATABASE \`${db.name}\``)
     await again.drop()
