@@ -30,6 +30,7 @@ function changesOf(action: string, detail: Record<string, unknown>, address?: st
   }
   if (action === 'ips.release' && address) out.status = {old: 'not free', new: 'FREE'}
   if (action === 'ips.import' && address) out.status ??= {old: 'FREE', new: 'imported'}
+  if (action === 'requests.approve') out.status = {old: null, new: 'USED'}
   return out
 }
 
@@ -47,9 +48,10 @@ function toEntry(r: any, address?: string): HistoryEntry {
 }
 
 /**
- * Every change to one address, oldest first: rows naming it, and batch rows
+ * Every change to one address, oldest first: rows naming it, batch rows
  * (allocate --count, import, release of many, integration) whose address runs
- * in ipam_audit_span hold it. Both are index lookups.
+ * in ipam_audit_span hold it, and the requests for it (submitted, approved,
+ * rejected). All three are index lookups.
  */
 export async function addressHistory(pool: Pool, text: string): Promise<{address: string; entries: HistoryEntry[]}> {
   const a = parseAddress(text)
@@ -58,8 +60,10 @@ export async function addressHistory(pool: Pool, text: string): Promise<{address
     `SELECT ${COLUMNS} FROM ipam_audit a WHERE a.object_type = 'ip' AND a.object_id = ?
      UNION
      SELECT ${COLUMNS} FROM ipam_audit a JOIN ipam_audit_span s ON s.audit_id = a.id WHERE s.family = ? AND s.lo <= ? AND s.hi >= ?
+     UNION
+     SELECT ${COLUMNS} FROM ip_request q JOIN ipam_audit a ON a.object_type = 'request' AND a.object_id = CAST(q.id AS CHAR) WHERE q.family = ? AND q.addr = ?
      ORDER BY id`,
-    [address, a.family, a.value, a.value],
+    [address, a.family, a.value, a.value, a.family, a.value],
   )
   return {address, entries: rows.map((r) => toEntry(r, address))}
 }

@@ -10,6 +10,7 @@ import {allocate, release} from '../../src/space/addresses.js'
 import {setAddress, setNetwork, setPool} from '../../src/space/edit.js'
 import {importAddresses} from '../../src/space/importexport.js'
 import {addNetwork, removeNetwork} from '../../src/space/networks.js'
+import {approveMany, submitRequest} from '../../src/requests/requests.js'
 import {addPool} from '../../src/space/pools.js'
 import {addRange} from '../../src/space/ranges.js'
 
@@ -62,6 +63,14 @@ describe('history', () => {
     await importAddresses(db.pool, file)
     for (const ip of ['10.0.0.100', '10.0.0.101', '10.0.0.150']) expect((await addressHistory(db.pool, ip)).entries.map((e) => e.action)).toEqual(['ips.import'])
     expect((await addressHistory(db.pool, '10.0.0.120')).entries).toEqual([])
+  })
+
+  it('shows the requests for an address: submitted, then approved', async () => {
+    const q = await submitRequest(db.pool, {ip: '10.0.0.222', email: 'carol@example.com'})
+    await approveMany(db.pool, [String(q.id)], 'admin')
+    const h = await addressHistory(db.pool, '10.0.0.222')
+    expect(h.entries.map((e) => e.action)).toEqual(['requests.submit', 'requests.approve'])
+    expect(h.entries[1].changes).toMatchObject({status: {old: null, new: 'USED'}, assignedTo: {old: null, new: 'carol@example.com'}})
   })
 
   it('shows a network from add through edits to removal, found by CIDR once removed', async () => {
