@@ -106,7 +106,9 @@ async function* csvRecords(file: string): AsyncGenerator<{line: number; value: R
   for await (const rec of readCsv(createReadStream(file))) {
     if (first) {
       first = false
-      if (rec.fields[0]?.trim().toLowerCase() === 'type' || rec.fields.some((f) => f.trim().toLowerCase() === 'type')) {
+      // A header names columns: it starts with "type" or holds it among known names (a data row starts with a record type).
+      const names = rec.fields.map((f) => f.trim().toLowerCase())
+      if (names[0] === 'type' || (names.includes('type') && !['network', 'pool', 'range'].includes(names[0]))) {
         columns = rec.fields.map((f) => f.trim().toLowerCase())
         const unknown = columns.filter((c) => !(NET_CSV_COLUMNS as readonly string[]).includes(c))
         if (unknown.length > 0) throw usage(`line ${rec.line}: unknown column(s) ${unknown.join(', ')}`, `columns: ${NET_CSV_COLUMNS.join(',')}`)
