@@ -1,6 +1,6 @@
 import type {Pool} from 'mysql2/promise'
 
-import {addressRuns, audit} from '../admin/audit.js'
+import {addressRuns, audit, RunBuilder} from '../admin/audit.js'
 import {checkHostname, checkMac} from '../net/hostmac.js'
 import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
@@ -148,7 +148,10 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<{pool:
       throw error
     }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
-    const spans = addressRuns(chosen.flatMap((c) => c.addrs.map((value) => ({family: c.family, value}))))
+    // Linear in the count: next-free hands addresses out in order, so they fold into a few runs as they come.
+    const runs = new RunBuilder()
+    for (const c of chosen) for (const value of c.addrs) runs.add(c.family, value)
+    const spans = runs.runs()
     await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}, spans})
     const networkOf = (family: Family, a: bigint) => segments.find((s) => s.family === family && a >= s.start && a <= s.end)?.network ?? null
     return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf)}
