@@ -1,10 +1,8 @@
-import {createWriteStream} from 'node:fs'
-import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {partialFile} from '../../src/interrupt.js'
-import {streamJsonArray, write} from '../../src/cli/stream.js'
+import {writeOutput} from '../../src/cli/outfile.js'
+import {streamJsonArray} from '../../src/cli/stream.js'
 import {exportSpace, SPACE_CSV_HEADER, spaceCsvLine} from '../../src/space/netimport.js'
 
 export default class NetworksExport extends DbCommand<typeof NetworksExport> {
@@ -24,28 +22,14 @@ export default class NetworksExport extends DbCommand<typeof NetworksExport> {
       await streamJsonArray(records)
       return
     }
-    const partial = this.flags.output ? partialFile(this.flags.output) : undefined
-    const file = partial ? createWriteStream(partial.path, {mode: 0o644}) : undefined
-    const put = file ? async (s: string) => {
-      if (!file.write(s)) await once(file, 'drain')
-    } : write
     const counts = {network: 0, pool: 0, range: 0}
-    try {
+    await writeOutput(this.flags.output, async (put) => {
       if (this.flags.format === 'csv') await put(SPACE_CSV_HEADER)
       for await (const r of records) {
         await put(this.flags.format === 'csv' ? spaceCsvLine(r) : `${JSON.stringify(r)}\n`)
         counts[r.type]++
       }
-      if (file) {
-        file.end()
-        await once(file, 'finish')
-        await partial!.commit()
-      }
-    } catch (error) {
-      file?.destroy()
-      await partial?.abort()
-      throw error
-    }
+    })
     this.note(`Exported ${counts.network} network(s), ${counts.pool} pool(s), ${counts.range} range(s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }
 }
