@@ -7,7 +7,7 @@ import {addressHistory} from '../../src/admin/history.js'
 export default class IpsHistory extends DbCommand<typeof IpsHistory> {
   static override routeToMaster = true
   static override summary = 'Every change to one address, oldest first: who, when, what changed (old → new)'
-  static override description = 'Read from the audit log. Batch work (allocate --count, import, release of many, integration) shows for each address it touched.'
+  static override description = 'Read from the audit log. Batch work (allocate --count, import, release of many, integration, removal of a network, pool or range) shows for each address it touched; so do the requests for the address.'
   static override examples = ['<%= config.bin %> ips history 192.0.2.50', '<%= config.bin %> ips history 2001:db8::10 --json']
   static override args = {ip: Args.string({required: true, description: 'an address'})}
 

@@ -12,7 +12,7 @@ import {importAddresses} from '../../src/space/importexport.js'
 import {addNetwork, removeNetwork} from '../../src/space/networks.js'
 import {approveMany, submitRequest} from '../../src/requests/requests.js'
 import {addPool} from '../../src/space/pools.js'
-import {addRange} from '../../src/space/ranges.js'
+import {addRange, removeRange} from '../../src/space/ranges.js'
 
 describe('address runs', () => {
   it('merges consecutive addresses per family, whatever the order', () => {
@@ -63,6 +63,16 @@ describe('history', () => {
     await importAddresses(db.pool, file)
     for (const ip of ['10.0.0.100', '10.0.0.101', '10.0.0.150']) expect((await addressHistory(db.pool, ip)).entries.map((e) => e.action)).toEqual(['ips.import'])
     expect((await addressHistory(db.pool, '10.0.0.120')).entries).toEqual([])
+  })
+
+  it('shows an address removed with its range', async () => {
+    await addPool(db.pool, {name: 'temp'})
+    const r = await addRange(db.pool, 'temp', '10.0.0.230-10.0.0.240')
+    await allocate(db.pool, {address: '10.0.0.235'})
+    await removeRange(db.pool, String(r.id), {addresses: 1})
+    const h = await addressHistory(db.pool, '10.0.0.235')
+    expect(h.entries.map((e) => e.action)).toEqual(['ips.allocate', 'ranges.remove'])
+    expect(h.entries[1].changes.range).toEqual({old: '10.0.0.230-10.0.0.240', new: null})
   })
 
   it('shows the requests for an address: submitted, then approved', async () => {
