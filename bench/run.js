@@ -22,6 +22,7 @@ import {addRange} from '../dist/src/space/ranges.js'
 import {allocate, release} from '../dist/src/space/addresses.js'
 import {networkMap} from '../dist/src/space/map.js'
 import {benchSubnets} from './subnets.js'
+import {benchSearch} from './search.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const BIN = join(HERE, '..', 'bin', 'run.js')
@@ -107,6 +108,15 @@ function record(scenario, figure, floor, target, extra = {}) {
   const row = {scenario, figure: round(figure), floor: round(floor), unit: extra.unit ?? 'ms', ratio: round(ratio), target, ok, peakMiB: mib(extra.rss), note: extra.note ?? ''}
   results.push(row)
   log(`  ${scenario}: ${row.figure} ${row.unit} vs floor ${row.floor} ${row.unit} = ${row.ratio}x (target ${target})${row.peakMiB ? `, peak ${row.peakMiB} MiB` : ''}`)
+}
+
+/** `ipam search` at 1,000,000 addresses, whole process, against an absolute target of 1 s (bench/search.js). */
+async function searchRows(pool, env) {
+  log('search at 1,000,000 addresses')
+  const floor = await processRuns([join(HERE, 'floor-startup.js')], env, 5)
+  for (const r of await benchSearch(pool, env, {log})) {
+    record(`search: \`search ${r.query}\` at 1,000,000 addresses, whole process`, r.ms, floor.ms, '<1000 ms', {ok: r.ms < 1000, note: 'floor: start-up floor; target is absolute'})
+  }
 }
 
 const started = performance.now()
@@ -304,6 +314,7 @@ try {
     record('concurrency: 8 processes x 50 next-free on one pool, addresses/s', rate8, rate1, '>=1x', {unit: 'addr/s', rss: Math.max(...eight.map((r) => r.rss ?? 0), one.rss ?? 0), ok: rate8 >= rate1 && duplicates === 0, note: `floor: 1 process x 400; ${duplicates} duplicate(s) of ${handed.length}`})
     }
     if (want('subnets')) await benchSubnets({rootUrl: server.rootUrl, env, BIN, log, record, timeRuns, processRuns})
+    if (want('search')) await searchRows(pool, env)
   } finally {
     await db.close()
   }

@@ -23,6 +23,8 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     'assign-type': Flags.string({description: 'USER, VM, SERVER, …'}),
     description: Flags.string({description: 'free text'}),
     force: Flags.boolean({description: 'a given address with a PENDING request: allocate it anyway and reject the request (its requester is told)'}),
+    hostname: Flags.string({description: 'DNS name (RFC 1123; stored lower-case)'}),
+    mac: Flags.string({description: 'MAC address, any common notation'}),
   }
 
   public async run() {
@@ -31,7 +33,7 @@ export default class IpsAllocate extends DbCommand<typeof IpsAllocate> {
     spinner.start(this.args.ip ? `Allocating ${this.args.ip}` : `Allocating ${this.flags.count ?? 1} from pool ${this.flags.pool}`)
     const {queued, ...result} = await allocate(db.pool, {
       address: this.args.ip, pool: this.flags.pool, count: this.flags.count, status: this.flags.status,
-      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description, force: this.flags.force,
+      assignedTo: this.flags['assigned-to'], assignType: this.flags['assign-type'], description: this.flags.description, force: this.flags.force, hostname: this.flags.hostname, mac: this.flags.mac,
     }).finally(() => spinner.stop())
     if (!this.json) {
       if (result.addresses.length === 1) this.out(result.addresses[0].address)

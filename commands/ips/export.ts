@@ -1,13 +1,11 @@
-import {createWriteStream} from 'node:fs'
-import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
-import {partialFile} from '../../src/interrupt.js'
-import {streamJsonArray, write} from '../../src/cli/stream.js'
+import {writeOutput} from '../../src/cli/outfile.js'
+import {streamJsonArray} from '../../src/cli/stream.js'
+import {plural} from '../../src/text.js'
 import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
 import {STATUSES} from '../../src/space/addresses.js'
-import {plural} from '../../src/text.js'
 
 export default class IpsExport extends DbCommand<typeof IpsExport> {
   static override summary = 'Export addresses as CSV (or JSON lines), streaming; `ips import` reads it back exactly'
@@ -27,28 +25,15 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
       await streamJsonArray(rows)
       return
     }
-    const partial = this.flags.output ? partialFile(this.flags.output) : undefined
-    const file = partial ? createWriteStream(partial.path, {mode: 0o644}) : undefined
-    const put = file ? async (s: string) => {
-      if (!file.write(s)) await once(file, 'drain')
-    } : write
-    let n = 0
-    try {
+    const n = await writeOutput(this.flags.output, async (put) => {
+      let count = 0
       if (this.flags.format === 'csv') await put(CSV_HEADER)
       for await (const a of rows) {
-        await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description})}\n`)
-        n++
+        await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description, hostname: a.hostname, mac: a.mac})}\n`)
+        count++
       }
-      if (file) {
-        file.end()
-        await once(file, 'finish')
-        await partial!.commit()
-      }
-    } catch (error) {
-      file?.destroy()
-      await partial?.abort()
-      throw error
-    }
+      return count
+    })
     this.note(`Exported ${plural(n, 'address', 'addresses')}${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }
 }

@@ -18,6 +18,8 @@ export default class IpsShow extends DbCommand<typeof IpsShow> {
         ['Assigned to', a.assignedTo],
         ['Assign type', a.assignType],
         ['Description', a.description],
+        ['Hostname', a.hostname],
+        ['MAC', a.mac],
         ['Network', a.network],
         ['Pool', a.pool],
         ['Since', a.createdAt],

@@ -17,17 +17,71 @@ export interface AuditEntry {
   objectType: string
   objectId?: string | number | bigint | null
   detail?: Record<string, unknown>
+  /** The addresses the change touched, as runs (see `addressRuns`), so that `ips history` finds batch work. */
+  spans?: AddressRun[]
+}
+
+export interface AddressRun {
+  family: number
+  lo: bigint
+  hi: bigint
+}
+
+/** Addresses as runs of consecutive values per family (sorted; duplicates merged). */
+export function addressRuns(items: Iterable<{family: number; value: bigint}>): AddressRun[] {
+  const sorted = [...items].sort((a, b) => a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+  const runs: AddressRun[] = []
+  for (const {family, value} of sorted) {
+    const last = runs.at(-1)
+    if (last && last.family === family && value <= last.hi + 1n) {
+      if (value > last.hi) last.hi = value
+    } else runs.push({family, lo: value, hi: value})
+  }
+  return runs
+}
+
+/** Collects addresses one by one (a streamed import) into runs, merging as it goes. */
+export class RunBuilder {
+  private list: AddressRun[] = []
+
+  add(family: number, value: bigint): void {
+    const last = this.list.at(-1)
+    if (last && last.family === family && value === last.hi + 1n) last.hi = value
+    else this.list.push({family, lo: value, hi: value})
+  }
+
+  runs(): AddressRun[] {
+    const sorted = [...this.list].sort((a, b) => a.family - b.family || (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0))
+    const out: AddressRun[] = []
+    for (const r of sorted) {
+      const last = out.at(-1)
+      if (last && last.family === r.family && r.lo <= last.hi + 1n) {
+        if (r.hi > last.hi) last.hi = r.hi
+      } else out.push({...r})
+    }
+    return out
+  }
 }
 
 /** Writes one audit row inside the caller's transaction, so it commits with the change or not at all. */
-export async function audit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES (?, CURRENT_USER(), ?, ?, ?, ?)', [
+export async function audit(tx: Tx, entry: AuditEntry): Promise<number> {
+  const [res] = await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES (?, CURRENT_USER(), ?, ?, ?, ?)', [
     osUser(),
     entry.action,
     entry.objectType,
     entry.objectId === undefined || entry.objectId === null ? null : String(entry.objectId),
     entry.detail === undefined ? null : JSON.stringify(entry.detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
   ])
+  const id = Number((res as unknown as {insertId: number}).insertId)
+  if (entry.spans && entry.spans.length > 0) await auditSpans(tx, id, entry.spans)
+  return id
+}
+
+/** Adds address runs to an audit row already written (imports add them batch by batch). */
+export async function auditSpans(tx: Tx, auditId: number, spans: AddressRun[]): Promise<void> {
+  for (let i = 0; i < spans.length; i += 1000) {
+    await tx.query('INSERT INTO ipam_audit_span (audit_id, family, lo, hi) VALUES ?', [spans.slice(i, i + 1000).map((s) => [auditId, s.family, s.lo, s.hi])])
+  }
 }
 
 export interface AuditRow {

@@ -289,6 +289,32 @@ export const MIGRATIONS: Migration[] = [
       "UPDATE ipam_integration SET master_url = JSON_SET(JSON_REMOVE(master_url, '$.password'), '$.needsPassword', 1) WHERE JSON_CONTAINS_PATH(master_url, 'one', '$.password')",
     ],
   },
+  {
+    version: 6,
+    name: 'hostname and MAC on addresses; search indexes; per-address audit spans for history',
+    backupCompatible: true,
+    statements: [
+      'ALTER TABLE ip ADD COLUMN hostname VARCHAR(253) NULL AFTER description',
+      'ALTER TABLE ip ADD COLUMN mac CHAR(17) NULL AFTER hostname',
+      // Search matches these by prefix (`LIKE 'text%'`), which these indexes answer.
+      'ALTER TABLE ip ADD KEY ix_ip_hostname (hostname)',
+      'ALTER TABLE ip ADD KEY ix_ip_mac (mac)',
+      'ALTER TABLE ip ADD KEY ix_ip_assigned_to (assigned_to)',
+      'ALTER TABLE ip ADD KEY ix_ip_description (description(64))',
+      'ALTER TABLE ipam_audit ADD KEY ix_audit_object (object_type, object_id, id)',
+      // The addresses an audit row touched, as runs of consecutive addresses: a batch
+      // of a million contiguous addresses is one row, and `ips history` finds it.
+      table(`CREATE TABLE IF NOT EXISTS ipam_audit_span (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        audit_id BIGINT UNSIGNED NOT NULL,
+        family TINYINT UNSIGNED NOT NULL,
+        lo DECIMAL(39,0) NOT NULL,
+        hi DECIMAL(39,0) NOT NULL,
+        KEY ix_audit_span_addr (family, lo, hi),
+        KEY ix_audit_span_audit (audit_id)
+      )`),
+    ],
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

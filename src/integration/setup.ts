@@ -1,6 +1,6 @@
 import type {Pool} from 'mysql2/promise'
 
-import {audit} from '../admin/audit.js'
+import {audit, RunBuilder} from '../admin/audit.js'
 import {deleteAddressSpace} from '../admin/purge.js'
 import {writeBackup} from '../admin/backup.js'
 import {SETTINGS} from '../admin/settings.js'
@@ -118,12 +118,13 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   }
   // Addresses arrive as ALLOCATED, without the assigned-to name.
   let addresses = 0
-  const stream = (platform as any).pool.query('SELECT family, addr, assign_type, description FROM ip ORDER BY family, addr').stream({highWaterMark: 2000})
+  const stream = (platform as any).pool.query('SELECT family, addr, assign_type, description, hostname, mac FROM ip ORDER BY family, addr').stream({highWaterMark: 2000})
   let batch: unknown[][] = []
+  const touched = new RunBuilder()
   const flush = async () => {
     if (batch.length === 0) return
     try {
-      await tx.query("INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?", [batch.map((b) => [b[0], b[1], 'ALLOCATED', null, b[2], b[3]])])
+      await tx.query("INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?", [batch.map((b) => [b[0], b[1], 'ALLOCATED', null, b[2], b[3], b[4], b[5]])])
     } catch (error) {
       if ((error as {errno?: number}).errno === 1062) throw conflict('conflicts', 'an address of the platform is already allocated on the master', 'run `ipam integration check`')
       throw error
@@ -132,14 +133,15 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
     batch = []
   }
   for await (const row of stream) {
-    batch.push([row.family, row.addr, row.assign_type, row.description])
+    touched.add(Number(row.family), BigInt(row.addr))
+    batch.push([row.family, row.addr, row.assign_type, row.description, row.hostname, row.mac])
     if (batch.length >= 2000) await flush()
   }
   await flush()
   await tx.query('INSERT INTO ipam_platforms (instance_id, name, joined_by) VALUES (?, ?, ?)', [pre.platformId, name.slice(0, 255), email])
   const settings = await adoptSettings(platform, tx)
   const moved = {networks: nets.length, pools: pools.length, ranges: ranges.length, pendingRequests: requests.length, addresses}
-  await audit(tx, {action: 'integration.join', objectType: 'platform', objectId: pre.platformId, detail: {name, by: email, ...moved, settingsCopied: settings.copied.map((c) => c.name)}})
+  await audit(tx, {action: 'integration.join', objectType: 'platform', objectId: pre.platformId, detail: {name, by: email, ...moved, settingsCopied: settings.copied.map((c) => c.name)}, spans: touched.runs()})
   return {moved, settings}
 }
 

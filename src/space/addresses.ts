@@ -1,6 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
-import {audit, osUser} from '../admin/audit.js'
+import {addressRuns, audit, osUser, RunBuilder} from '../admin/audit.js'
+import {checkHostname, checkMac} from '../net/hostmac.js'
 import {lockPendingForAddress, rejectInTx} from '../requests/rejection.js'
 import {conflict, notFound, usage} from '../errors.js'
 import {retryAgain, type Tx, withTransaction} from '../db/tx.js'
@@ -10,6 +11,7 @@ import {NetworkIndex} from './netindex.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
 import {findFree, poolSegments, type Segment} from './nextfree.js'
 import {networksOverlapping, reservedIn} from './reserved.js'
+import {addressTextFilters} from './search.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -19,6 +21,8 @@ export interface AddressFields {
   assignedTo?: string
   assignType?: string
   description?: string
+  hostname?: string
+  mac?: string
 }
 
 export interface CheckedFields {
@@ -26,6 +30,8 @@ export interface CheckedFields {
   assignedTo: string | null
   assignType: string | null
   description: string | null
+  hostname: string | null
+  mac: string | null
 }
 
 export function checkStatus(value: string | undefined, fallback: AddressStatus = 'ALLOCATED'): AddressStatus {
@@ -48,6 +54,8 @@ export function checkFields(f: AddressFields): CheckedFields {
     assignedTo: checkText('assigned-to', f.assignedTo, 255) || null,
     assignType: checkAssignType(f.assignType),
     description: checkText('description', f.description, 2000, {multiline: true}) || null,
+    hostname: f.hostname === undefined || f.hostname === '' ? null : checkHostname(f.hostname),
+    mac: f.mac === undefined || f.mac === '' ? null : checkMac(f.mac),
   }
 }
 
@@ -58,6 +66,8 @@ export interface AddressView {
   assignedTo: string | null
   assignType: string | null
   description: string | null
+  hostname: string | null
+  mac: string | null
   network: string | null
   createdAt: string | null
   updatedAt: string | null
@@ -66,8 +76,8 @@ export interface AddressView {
 /** Multi-row insert; 1062 means another process took an address first (the caller retries or reports). */
 async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields): Promise<void> {
   for (let i = 0; i < addrs.length; i += 1000) {
-    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description])
-    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows])
+    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac])
+    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?', [rows])
   }
 }
 
@@ -155,7 +165,10 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<Alloca
       throw error
     }
     const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
-    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}})
+    // Linear in the count: next-free hands addresses out in order, so they fold into a few runs as they come.
+    const runs = new RunBuilder()
+    for (const c of chosen) for (const value of c.addrs) runs.add(c.family, value)
+    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}, spans: runs.runs()})
     // each address's most specific network (a nested one may lie inside the range's)
     const indexes = new Map<Family, NetworkIndex>()
     for (const c of chosen) indexes.set(c.family, await networksOverlapping(tx, c.family, c.addrs[0], c.addrs.at(-1)!))
@@ -190,6 +203,8 @@ export function toView(r: any): AddressView {
     assignedTo: r.assigned_to,
     assignType: r.assign_type,
     description: r.description,
+    hostname: r.hostname ?? null,
+    mac: r.mac ?? null,
     network: r.network ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -233,7 +248,7 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
     }
     const queued = await rejectInTx(tx, requests, `${formatAddress(a.family, a.value)} was allocated to ${f.assignedTo ?? 'someone else'} by ${osUser()} (ips allocate --force)`)
-    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f, ...(requests.length > 0 ? {rejectedRequests: requests.map((r) => r.id)} : {})}})
+    await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f, ...(requests.length > 0 ? {rejectedRequests: requests.map((r) => r.id)} : {})}, spans: addressRuns([a])})
     return {pool: p?.name ?? null, addresses: await viewsOf(tx, [{family: a.family, addrs: [a.value]}], () => net.cidr), rejectedRequests: requests.map((r) => r.id), queued}
   })
 }
@@ -262,7 +277,7 @@ export async function release(pool: Pool, texts: string[], opts: {dryRun?: boole
     if (missing.length > 0) throw notFound(`not allocated: ${missing.join(', ')}`, missing.length === wanted.size ? undefined : 'nothing was released')
     for (const [family, values] of chunks) await tx.query('DELETE FROM ip WHERE family = ? AND addr IN (?)', [family, values])
     const released = [...wanted.keys()].map((k) => rows.get(k)!)
-    await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}})
+    await audit(tx, {action: 'ips.release', objectType: 'ip', objectId: released.length === 1 ? released[0].address : null, detail: {addresses: released.map((r) => r.address)}, spans: addressRuns(wanted.values())})
     return released
   }, {rollback: opts.dryRun})
 }
@@ -280,7 +295,7 @@ export async function showAddress(pool: Pool, text: string) {
   if (!rows[0] && !net) throw notFound(`${formatAddress(a.family, a.value)} is in no network and not allocated`)
   const base: AddressView = rows[0]
     ? toView(rows[0])
-    : {address: formatAddress(a.family, a.value), family: a.family, status: 'FREE', assignedTo: null, assignType: null, description: null, network: null, createdAt: null, updatedAt: null}
+    : {address: formatAddress(a.family, a.value), family: a.family, status: 'FREE', assignedTo: null, assignType: null, description: null, hostname: null, mac: null, network: null, createdAt: null, updatedAt: null}
   const reason = net ? unusableReason(cidrOfRow(net), a.value, net.gateway) : undefined
   return {
     ...base,
@@ -297,6 +312,9 @@ export interface ListFilter {
   pool?: string
   status?: string
   limit?: number
+  assignedTo?: string
+  hostname?: string
+  search?: string
 }
 
 /** Streams addresses in address order, without holding them all in memory. */
@@ -322,9 +340,10 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
     where.push('ip.status = ?')
     params.push(checkStatus(filter.status))
   }
+  addressTextFilters(filter, where, params)
   const limit = filter.limit && filter.limit > 0 ? " LIMIT ?" : ""
   if (limit) params.push(Math.floor(filter.limit!))
-  const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.created_at, ip.updated_at
+  const sql = `SELECT ip.family, ip.addr, ip.status, ip.assigned_to, ip.assign_type, ip.description, ip.hostname, ip.mac, ip.created_at, ip.updated_at
     FROM ip ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
   // Each row names its most specific network, as `ips show` does, from one read of the networks.
   const networks = await NetworkIndex.load(pool)

@@ -2,7 +2,7 @@ import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
 import type {Pool} from 'mysql2/promise'
 
-import {audit} from '../admin/audit.js'
+import {audit, RunBuilder} from '../admin/audit.js'
 import {IpamError, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, parseAddress, unusableReason, type Family} from '../net/ip.js'
@@ -11,7 +11,9 @@ import {checkFields, listAddresses, type AddressView} from './addresses.js'
 import {csvField, readCsv} from './csv.js'
 import {NetworkIndex} from './netindex.js'
 
-export const CSV_COLUMNS = ['address', 'status', 'assigned_to', 'assign_type', 'description'] as const
+export const CSV_COLUMNS = ['address', 'status', 'assigned_to', 'assign_type', 'description', 'hostname', 'mac'] as const
+/** The columns before hostname and MAC were added: such files still import, with or without a header. */
+const OLD_CSV_COLUMNS = CSV_COLUMNS.slice(0, 5)
 const BATCH = 2000
 
 export interface ImportProblem {
@@ -80,7 +82,8 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
   return withTransaction(pool, async (tx) => {
     const index = await NetworkIndex.load(tx)
     const result: ImportResult = {imported: 0, skipped: 0, problems: []}
-    let columns: string[] = [...CSV_COLUMNS]
+    let columns: string[] | undefined
+    const touched = new RunBuilder()
     let first = true
     let batch: {line: number; family: Family; value: bigint; row: unknown[]}[] = []
 
@@ -93,7 +96,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
     let inFlight: Promise<void> | undefined
     const insertBatch = async (rows: typeof batch) => {
       try {
-        await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [rows.map((b) => b.row)])
+        await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?', [rows.map((b) => b.row)])
       } catch (error) {
         if ((error as {errno?: number}).errno !== 1062) throw error
         const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)
@@ -133,6 +136,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
         // time and ours overlap instead of adding up. Its error surfaces at the next
         // batch or at the end.
         if (inFlight) await inFlight
+        for (const b of rows) touched.add(b.family, b.value)
         inFlight = insertBatch(rows)
         inFlight.catch(() => undefined)
       }
@@ -158,9 +162,13 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
           }
         }
         try {
-          if (rec.fields.length !== columns.length) throw new RowError(`expected ${columns.length} columns (${columns.join(',')}), found ${rec.fields.length}`)
+          const cols: readonly string[] = columns ?? (rec.fields.length === OLD_CSV_COLUMNS.length ? OLD_CSV_COLUMNS : CSV_COLUMNS)
+          if (rec.fields.length !== cols.length) {
+            const expected = columns ? `${cols.length} columns (${cols.join(',')})` : `${OLD_CSV_COLUMNS.length} columns (${OLD_CSV_COLUMNS.join(',')}) or ${CSV_COLUMNS.length} (…,hostname,mac)`
+            throw new RowError(`expected ${expected}, found ${rec.fields.length}`)
+          }
           const get = (name: string) => {
-            const i = columns.indexOf(name)
+            const i = cols.indexOf(name)
             return i < 0 || rec.fields[i] === '' ? undefined : rec.fields[i]
           }
           let a
@@ -175,11 +183,11 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
           if (why) throw new RowError(`${formatAddress(a.family, a.value)} cannot be allocated: ${why}`)
           let f
           try {
-            f = checkFields({status: get('status'), assignedTo: get('assigned_to'), assignType: get('assign_type'), description: get('description')})
+            f = checkFields({status: get('status'), assignedTo: get('assigned_to'), assignType: get('assign_type'), description: get('description'), hostname: get('hostname'), mac: get('mac')})
           } catch (error) {
             throw new RowError((error as Error).message)
           }
-          batch.push({line: rec.line, family: a.family, value: a.value, row: [a.family, a.value, f.status, f.assignedTo, f.assignType, f.description]})
+          batch.push({line: rec.line, family: a.family, value: a.value, row: [a.family, a.value, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac]})
         } catch (error) {
           if (!(error instanceof RowError)) throw error
           fail(rec.line, error.message)
@@ -197,14 +205,14 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
     }
     await flush()
     if (inFlight) await inFlight
-    await audit(tx, {action: 'ips.import', objectType: 'file', objectId: file.slice(-128), detail: {imported: result.imported, skipped: result.skipped}})
+    await audit(tx, {action: 'ips.import', objectType: 'file', objectId: file.slice(-128), detail: {imported: result.imported, skipped: result.skipped}, spans: touched.runs()})
     return result
     // A stream (stdin) cannot be read twice: a lost race fails as busy rather than retrying on nothing.
   }, {rollback: opts.dryRun, attempts: opts.input ? 1 : undefined})
 }
 
 export function csvLine(a: AddressView): string {
-  return `${[a.address, a.status, a.assignedTo, a.assignType, a.description].map((v) => csvField(v)).join(',')}\n`
+  return `${[a.address, a.status, a.assignedTo, a.assignType, a.description, a.hostname, a.mac].map((v) => csvField(v)).join(',')}\n`
 }
 
 export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\n`

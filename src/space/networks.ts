@@ -216,7 +216,7 @@ export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<Remo
     const queued = await rejectInTx(tx, requests, 'network removed')
     for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
-    await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}})
+    await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}, spans: spans.map((sp) => ({family: sp.family, lo: sp.start, hi: sp.end}))})
     return {removed: networkView(net), ...plan, queued}
   })
 }

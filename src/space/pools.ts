@@ -101,7 +101,7 @@ export async function removePool(pool: Pool, id: number, confirmed: {addresses: 
     }
     for (const s of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [s.family, s.start, s.end])
     await tx.query('DELETE FROM ippool WHERE id = ?', [p.id])
-    await audit(tx, {action: 'pools.remove', objectType: 'pool', objectId: p.id, detail: {name: p.name, ...plan}})
+    await audit(tx, {action: 'pools.remove', objectType: 'pool', objectId: p.id, detail: {name: p.name, ...plan}, spans: spans.map((sp) => ({family: sp.family, lo: sp.start, hi: sp.end}))})
     return {removed: poolView(p), ...plan}
   })
 }

@@ -88,7 +88,7 @@ export async function removeRange(pool: Pool, id: string, confirmed: {addresses:
     if (addresses > confirmed.addresses) throw conflict('changed', `range ${r.id} changed while you were confirming; nothing was removed`, 'run the command again')
     await tx.query(`DELETE ${RANGE_ADDRESSES}`, span)
     await tx.query('DELETE FROM ippool_range WHERE id = ?', [r.id])
-    await audit(tx, {action: 'ranges.remove', objectType: 'range', objectId: r.id, detail: {pool: r.poolName, range: formatRange(r), addresses}})
+    await audit(tx, {action: 'ranges.remove', objectType: 'range', objectId: r.id, detail: {pool: r.poolName, range: formatRange(r), addresses}, spans: [{family: r.family, lo: r.start, hi: r.end}]})
     return {removed: rangeView(r), addresses}
   })
 }

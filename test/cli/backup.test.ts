@@ -8,6 +8,7 @@ import {LATEST_VERSION} from '../../src/db/schema.js'
 import {cliFor, tempHome} from '../support/cli.js'
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {LATEST_VERSION} from '../../src/db/schema.js'
 import {runPty} from '../support/pty.js'
 import {LATEST_VERSION} from '../../src/db/schema.js'
 

@@ -34,7 +34,7 @@ async function platformDatabase() {
     ['pools', 'add', 'office'],
     ['ranges', 'add', 'office', '192.0.2.0/25'],
     ['ips', 'allocate', '--pool', 'office', '--count', '5', '--assigned-to', 'bob'],
-    ['ips', 'allocate', '2001:db8:7::5', '--assigned-to', 'carol'],
+    ['ips', 'allocate', '2001:db8:7::5', '--assigned-to', 'carol', '--hostname', 'carol-pc.example.com', '--mac', '00:1a:2b:3c:4d:5e'],
     ['requests', 'submit', '--ip', '192.0.2.200', '--email', 'req@example.com'],
     ['requests', 'submit', '--ip', '192.0.2.201'],
   ]) expect((await run(args)).code, args.join(' ')).toBe(0)
@@ -116,6 +116,9 @@ describe('integration setup', () => {
     expect(r.json()).toMatchObject({alreadyJoined: false, moved: {networks: 2, pools: 1, ranges: 1, pendingRequests: 1, addresses: 6}, backup: expect.stringContaining('.ipam-backup.gz')})
     expect(await addressSpace(master)).toEqual(EXPECTED_ON_MASTER)
     expect(await addressSpace(platform)).toEqual({networks: [], pools: [], ranges: [], addresses: [], pending: []})
+    // hostname and MAC travel with the address; the move shows in its history on the master
+    expect(await master.sql('SELECT hostname, mac FROM ip WHERE family = 6')).toEqual([{hostname: 'carol-pc.example.com', mac: '00:1a:2b:3c:4d:5e'}])
+    expect((await master.sql("SELECT COUNT(*) AS n FROM ipam_audit a JOIN ipam_audit_span s ON s.audit_id = a.id WHERE a.action = 'integration.join' AND s.family = 4"))[0].n).toBe('1')
     // the decided request stays on the platform as history
     expect((await platform.sql("SELECT status FROM ip_request")).map((x: any) => x.status)).toEqual(['REJECTED'])
 

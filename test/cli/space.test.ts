@@ -354,10 +354,10 @@ describe('import and export', () => {
   afterAll(() => db.drop())
 
   it('imports a CSV with quoted fields and exports it back exactly', async () => {
-    const csv = 'address,status,assigned_to,assign_type,description\n' +
-      '192.0.2.10,USED,"Smith, J",VM,"two\nlines"\n' +
-      '192.0.2.11,RESERVED,,,\n' +
-      '2001:db8::a,ALLOCATED,host-a,SERVER,"say ""hi"""\n'
+    const csv = 'address,status,assigned_to,assign_type,description,hostname,mac\n' +
+      '192.0.2.10,USED,"Smith, J",VM,"two\nlines",vm-10.example.com,00:1a:2b:3c:4d:5e\n' +
+      '192.0.2.11,RESERVED,,,,,\n' +
+      '2001:db8::a,ALLOCATED,host-a,SERVER,"say ""hi""",,\n'
     const file = join(dir, 'in.csv')
     await writeFile(file, csv)
     const r = await run(['ips', 'import', file, '--json'])
