@@ -9,7 +9,7 @@ import {addNetwork} from '../../src/space/networks.js'
 
 export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   static override summary = 'Add a network (IPv4 or IPv6 CIDR), or carve the next free ones out of a parent'
-  static override description = 'With --from and --prefix, creates the lowest free aligned child network(s) of that length inside the parent (a network by id or CIDR): blocks that overlap no network already inside it. --count is all or nothing.'
+  static override description = 'With --from and --prefix, creates the lowest free aligned child networks of that length inside the parent (a network by id or CIDR): blocks that overlap no network already inside it. --count is all or nothing.'
   static override examples = [
     '<%= config.bin %> networks add 192.0.2.0/24 --name office --gateway 192.0.2.1 --vlan 20 --location paris',
     '<%= config.bin %> networks add 2001:db8:10::/48 --name lab-v6 --json',
@@ -19,7 +19,7 @@ export default class NetworksAdd extends DbCommand<typeof NetworksAdd> {
   static override args = {cidr: Args.string({required: false, ignoreStdin: true, description: 'the network, e.g. 192.0.2.0/24 (or --from and --prefix)'})}
   static override flags = {
     from: Flags.string({description: 'carve out of this parent network (id or CIDR)', dependsOn: ['prefix']}),
-    prefix: Flags.integer({description: 'prefix length of the network(s) to carve, e.g. 24 or 64', dependsOn: ['from']}),
+    prefix: Flags.integer({description: 'prefix length of the networks to carve, e.g. 24 or 64', dependsOn: ['from']}),
     count: Flags.integer({description: 'how many networks to carve (all or nothing)', dependsOn: ['from']}),
     name: Flags.string({description: 'a name for people'}),
     gateway: Flags.string({description: 'gateway address (inside the network; never handed out)', exclusive: ['from']}),

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {plural} from '../../src/text.js'
 import {writeOutput} from '../../src/cli/outfile.js'
 import {streamJsonArray} from '../../src/cli/stream.js'
 import {exportSpace, SPACE_CSV_HEADER, spaceCsvLine} from '../../src/space/netimport.js'
@@ -29,6 +30,6 @@ export default class NetworksExport extends DbCommand<typeof NetworksExport> {
         counts[r.type]++
       }
     })
-    this.note(`Exported ${counts.network} network(s), ${counts.pool} pool(s), ${counts.range} range(s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
+    this.note(`Exported ${plural(counts.network, 'network')}, ${plural(counts.pool, 'pool')}, ${plural(counts.range, 'range')}${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/base.js'
+import {plural} from '../../src/text.js'
 import {importSpace} from '../../src/space/netimport.js'
 
 export default class NetworksImport extends DbCommand<typeof NetworksImport> {
@@ -20,7 +21,7 @@ export default class NetworksImport extends DbCommand<typeof NetworksImport> {
     if (!this.json) {
       for (const p of r.problems.slice(0, 20)) this.warnUser(`line ${p.line}: ${p.message}`)
       if (r.problems.length > 20) this.note(`… and ${r.skipped - 20} more skipped lines (see --json).`)
-      this.out(`${r.dryRun ? 'Would import' : 'Imported'} ${r.networks} network(s), ${r.pools} pool(s), ${r.ranges} range(s)${r.skipped > 0 ? `, skipped ${r.skipped} line(s)` : ''}.`)
+      this.out(`${r.dryRun ? 'Would import' : 'Imported'} ${plural(r.networks, 'network')}, ${plural(r.pools, 'pool')}, ${plural(r.ranges, 'range')}${r.skipped > 0 ? `, skipped ${plural(r.skipped, 'line')}` : ''}.`)
     }
     return r
   }

@@ -54,7 +54,7 @@ export async function countFreeBlocks(db: Queryable, parent: NetworkRow, prefix:
 }
 
 /**
- * Carves the lowest free aligned child network(s) of length `prefix` out of a
+ * Carves the lowest free aligned child networks of length `prefix` out of a
  * parent, all or nothing, in one transaction. The parent's row lock
  * serialises carvers on one server; on a Galera cluster, where that lock is
  * local to a node, every carver also writes the parent row, so two carvers

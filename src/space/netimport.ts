@@ -111,7 +111,7 @@ async function* csvRecords(file: string): AsyncGenerator<{line: number; value: R
       if (names[0] === 'type' || (names.includes('type') && !['network', 'pool', 'range'].includes(names[0]))) {
         columns = rec.fields.map((f) => f.trim().toLowerCase())
         const unknown = columns.filter((c) => !(NET_CSV_COLUMNS as readonly string[]).includes(c))
-        if (unknown.length > 0) throw usage(`line ${rec.line}: unknown column(s) ${unknown.join(', ')}`, `columns: ${NET_CSV_COLUMNS.join(',')}`)
+        if (unknown.length > 0) throw usage(`line ${rec.line}: unknown ${unknown.length === 1 ? 'column' : 'columns'} ${unknown.join(', ')}`, `columns: ${NET_CSV_COLUMNS.join(',')}`)
         continue
       }
     }

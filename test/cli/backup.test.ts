@@ -6,11 +6,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {cliFor, tempHome} from '../support/cli.js'
-import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {LATEST_VERSION} from '../../src/db/schema.js'
 import {runPty} from '../support/pty.js'
-import {LATEST_VERSION} from '../../src/db/schema.js'
 
 /** The data lines of a backup: everything but the header (time) and the trailer (checksum over both). */
 async function dataLines(file: string): Promise<string[]> {

@@ -5,9 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {LATEST_VERSION} from '../../src/db/schema.js'
 import {cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
-import {LATEST_VERSION} from '../../src/db/schema.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {LATEST_VERSION} from '../../src/db/schema.js'
 
 describe('the CLI skeleton', () => {
   it('says what is wrong with flags in one plain line, without oclif\'s preamble', async () => {
