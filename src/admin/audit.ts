@@ -63,18 +63,34 @@ export class RunBuilder {
   }
 }
 
-/** Writes one audit row inside the caller's transaction, so it commits with the change or not at all. */
-export async function audit(tx: Tx, entry: AuditEntry): Promise<number> {
-  const [res] = await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES (?, CURRENT_USER(), ?, ?, ?, ?)', [
-    osUser(),
-    entry.action,
-    entry.objectType,
-    entry.objectId === undefined || entry.objectId === null ? null : String(entry.objectId),
-    entry.detail === undefined ? null : JSON.stringify(entry.detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
-  ])
-  const id = Number((res as unknown as {insertId: number}).insertId)
-  if (entry.spans && entry.spans.length > 0) await auditSpans(tx, id, entry.spans)
-  return id
+const detailJson = (detail: Record<string, unknown> | undefined) =>
+  detail === undefined ? null : JSON.stringify(detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+
+/**
+ * Writes audit rows inside the caller's transaction, so they commit with the
+ * change or not at all: one row, or many in a few multi-row statements (a
+ * batch of decisions). Returns the id of the first row written.
+ */
+export async function audit(tx: Tx, entries: AuditEntry | AuditEntry[]): Promise<number> {
+  const list = Array.isArray(entries) ? entries : [entries]
+  const who = osUser()
+  const hasSpans = (e: AuditEntry) => Boolean(e.spans && e.spans.length > 0)
+  let first = 0
+  for (let i = 0; i < list.length; ) {
+    // A row with address spans needs its own id, so it goes alone; others up to 500 a statement.
+    let n = 1
+    if (!hasSpans(list[i])) while (n < 500 && i + n < list.length && !hasSpans(list[i + n])) n++
+    const chunk = list.slice(i, i + n)
+    const [res] = await tx.query(
+      `INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES ${chunk.map(() => '(?, CURRENT_USER(), ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((e) => [who, e.action, e.objectType, e.objectId === undefined || e.objectId === null ? null : String(e.objectId), detailJson(e.detail)]),
+    )
+    const id = Number((res as unknown as {insertId: number}).insertId)
+    if (i === 0) first = id
+    if (hasSpans(chunk[0])) await auditSpans(tx, id, chunk[0].spans!)
+    i += n
+  }
+  return first
 }
 
 /** Adds address runs to an audit row already written (imports add them batch by batch). */

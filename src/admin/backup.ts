@@ -12,6 +12,7 @@ import {databaseError, IpamError, notFound, usage} from '../errors.js'
 import {backupSchemaReadable, LATEST_VERSION, schemaStatus} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
+import {streamRows, type Queryable} from '../db/query.js'
 
 export const BACKUP_FORMAT = 'ipam-backup'
 export const BACKUP_FORMAT_VERSION = 1
@@ -86,7 +87,7 @@ export async function writeBackup(pool: Pool, file: string, opts: {database?: st
     for (const t of BACKUP_TABLES) {
       const columns = await columnsOf(conn, t)
       await put(JSON.stringify({table: t, columns}))
-      const stream = (conn as any).connection.query({sql: `SELECT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${t} ${tableWhere(t)} ORDER BY 1`, values: tableParams(t), rowsAsArray: true}).stream({highWaterMark: 1000})
+      const stream = streamRows(conn, {sql: `SELECT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${t} ${tableWhere(t)} ORDER BY 1`, values: tableParams(t), rowsAsArray: true})
       for await (const row of stream) await put(JSON.stringify((row as unknown[]).map(cell)))
     }
     const sha256 = hash.digest('hex')
@@ -113,7 +114,12 @@ async function* readLines(file: string): AsyncGenerator<string> {
   for await (const line of rl) yield line
 }
 
+/**
+ * The one reader of backup files: parses each line and checks, at the end,
+ * that the trailer's checksum matches every line before it.
+ */
 async function* parseBackup(file: string): AsyncGenerator<Line> {
+  const hash = createHash('sha256')
   let first = true
   let ended = false
   for await (const line of readLines(file)) {
@@ -122,20 +128,27 @@ async function* parseBackup(file: string): AsyncGenerator<Line> {
     try {
       value = JSON.parse(line)
     } catch {
+      if (first) throw usage(`${file} is not an ipam backup`)
       throw corrupt(file, 'a line is not JSON')
     }
+    if (value?.end === true && !first) {
+      ended = true
+      if (hash.digest('hex') !== String(value.sha256)) throw corrupt(file, 'its checksum does not match its content')
+      yield {kind: 'end', sha256: String(value.sha256)}
+      continue
+    }
+    hash.update(line)
+    hash.update('\n')
     if (first) {
       first = false
       if (value?.format !== BACKUP_FORMAT) throw usage(`${file} is not an ipam backup`)
       yield {kind: 'header', header: value}
     } else if (Array.isArray(value)) yield {kind: 'row', values: value}
-    else if (value?.end === true) {
-      ended = true
-      yield {kind: 'end', sha256: String(value.sha256)}
-    } else if (typeof value?.table === 'string' && Array.isArray(value.columns)) yield {kind: 'table', table: value.table, columns: value.columns}
+    else if (typeof value?.table === 'string' && Array.isArray(value.columns)) yield {kind: 'table', table: value.table, columns: value.columns}
     else throw corrupt(file, 'an unknown line')
   }
-  if (!ended) throw corrupt(file, 'it ends before its end marker (truncated?)')
+  if (first) throw usage(`${file} is empty`)
+  if (!ended) throw corrupt(file, 'it has no end marker (truncated?)')
 }
 
 function corrupt(file: string, why: string): IpamError {
@@ -144,25 +157,12 @@ function corrupt(file: string, why: string): IpamError {
 
 /** Reads the whole file once: checks the trailer checksum and returns the header. */
 export async function verifyBackup(file: string): Promise<BackupHeader & {sha256: string}> {
-  const hash = createHash('sha256')
   let header: BackupHeader | undefined
   let sha = ''
   try {
-    for await (const line of readLines(file)) {
-      if (header === undefined) {
-        try {
-          header = JSON.parse(line)
-        } catch {
-          throw usage(`${file} is not an ipam backup`)
-        }
-        if ((header as BackupHeader)?.format !== BACKUP_FORMAT) throw usage(`${file} is not an ipam backup`)
-      }
-      if (line.startsWith('{"end":true')) {
-        sha = JSON.parse(line).sha256
-        continue
-      }
-      hash.update(line)
-      hash.update('\n')
+    for await (const line of parseBackup(file)) {
+      if (line.kind === 'header') header = line.header
+      else if (line.kind === 'end') sha = line.sha256
     }
   } catch (error) {
     if (error instanceof IpamError) throw error
@@ -171,8 +171,6 @@ export async function verifyBackup(file: string): Promise<BackupHeader & {sha256
     throw corrupt(file, `it cannot be read (${(error as Error).message})`)
   }
   if (!header) throw usage(`${file} is empty`)
-  if (!sha) throw corrupt(file, 'it has no end marker (truncated?)')
-  if (hash.digest('hex') !== sha) throw corrupt(file, 'its checksum does not match its content')
   if (header.formatVersion !== BACKUP_FORMAT_VERSION) throw usage(`${file} has backup format ${header.formatVersion}; this ipam reads ${BACKUP_FORMAT_VERSION}`)
   if (!backupSchemaReadable(header.schemaVersion)) {
     throw databaseError('schema_mismatch', `${file} was written at schema version ${header.schemaVersion}; this database is at ${LATEST_VERSION}`, 'restore it with the ipam version that wrote it, then migrate')
@@ -180,7 +178,7 @@ export async function verifyBackup(file: string): Promise<BackupHeader & {sha256
   return {...header, sha256: sha}
 }
 
-export async function addressSpaceCounts(db: Pool | Tx): Promise<Record<string, number>> {
+export async function addressSpaceCounts(db: Queryable): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
   for (const t of ['ip', 'ippool_range', 'ippool', 'ipnet', 'ip_request', 'auth_user']) {
     const [rows] = await db.query<any[]>(`SELECT COUNT(*) AS n FROM ${t}`)

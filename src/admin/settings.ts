@@ -14,6 +14,7 @@ import {audit} from './audit.js'
 import {usage} from '../errors.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {checkEmail} from '../text.js'
+import type {Queryable} from '../db/query.js'
 
 /** Database-wide settings and how each value is checked. */
 export const SETTINGS: Record<string, {description: string; check: (v: string) => string}> = {
@@ -34,7 +35,7 @@ function checkName(name: string) {
   if (!SETTINGS[name]) throw usage(`unknown setting "${name}"`, `settings: ${Object.keys(SETTINGS).join(', ')}`)
 }
 
-export async function getSetting(db: Pool | Tx, name: string): Promise<string | undefined> {
+export async function getSetting(db: Queryable, name: string): Promise<string | undefined> {
   const [rows] = await db.query<any[]>('SELECT value FROM ipam_settings WHERE name = ?', [name])
   return rows[0]?.value
 }

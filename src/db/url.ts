@@ -100,12 +100,3 @@ export function maskedUrl(url: DbUrl): string {
 export function maskSecretsInText(text: string): string {
   return text.replace(/((?:mysql|mariadb|smtps?):\/\/[^:@/\s]*:)[^\s"'<>]*@/gi, '$1****@')
 }
-
-export function formatDbUrl(url: DbUrl): string {
-  const auth = `${encodeURIComponent(url.user)}${url.password === undefined ? '' : `:${encodeURIComponent(url.password)}`}@`
-  const params = new URLSearchParams()
-  if (url.socket) params.set('socket', url.socket)
-  if (url.ssl) params.set('ssl', url.ssl === true ? 'true' : url.ssl)
-  const qs = params.toString()
-  return `mysql://${auth}${url.hosts.map(formatHost).join(',')}/${url.database ?? ''}${qs ? `?${qs}` : ''}`
-}

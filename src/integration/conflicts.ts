@@ -7,6 +7,7 @@ import type {Tx} from '../db/tx.js'
 import {maskedUrl} from '../db/url.js'
 import {type Family, formatRange} from '../net/ip.js'
 import {instanceId, masterUrlOf, platformsOf, readIntegration} from './state.js'
+import type {Queryable} from '../db/query.js'
 
 export interface Conflict {
   kind: 'same network' | 'nested network' | 'overlapping range' | 'same pool name'
@@ -22,7 +23,6 @@ export interface TransferPlan {
   addresses: number
 }
 
-type Db = Pool | Tx
 
 interface NetRow {
   family: Family
@@ -32,13 +32,13 @@ interface NetRow {
   cidr: string
 }
 
-async function networks(db: Db): Promise<NetRow[]> {
+async function networks(db: Queryable): Promise<NetRow[]> {
   const [rows] = await db.query<any[]>('SELECT family, network, broadcast, prefix, cidr FROM ipnet ORDER BY family, network, prefix')
   return rows.map((r) => ({family: Number(r.family) as Family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix), cidr: r.cidr}))
 }
 
 /** Conflicts between the platform's address space and the master's, naming both sides of each. */
-export async function findConflicts(platform: Db, master: Db): Promise<Conflict[]> {
+export async function findConflicts(platform: Queryable, master: Queryable): Promise<Conflict[]> {
   const out: Conflict[] = []
   const masterNets = await networks(master)
   for (const p of await networks(platform)) {
@@ -64,7 +64,7 @@ export async function findConflicts(platform: Db, master: Db): Promise<Conflict[
   return out
 }
 
-export async function transferPlan(platform: Db): Promise<TransferPlan> {
+export async function transferPlan(platform: Queryable): Promise<TransferPlan> {
   const n = async (sql: string) => Number((await platform.query<any[]>(sql))[0][0].n)
   return {
     networks: await n('SELECT COUNT(*) AS n FROM ipnet'),

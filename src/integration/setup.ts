@@ -12,6 +12,7 @@ import {maskedUrl} from '../db/url.js'
 import {type Conflict, findConflicts, refuseImpossibleJoin, transferPlan, type TransferPlan} from './conflicts.js'
 import {lockForJoin, storedMasterUrl} from './state.js'
 import {plural} from '../text.js'
+import {streamRows} from '../db/query.js'
 
 export const SETUP_STEPS = [
   'record on the platform that setup has begun',
@@ -118,7 +119,7 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   }
   // Addresses arrive as ALLOCATED, without the assigned-to name.
   let addresses = 0
-  const stream = (platform as any).pool.query('SELECT family, addr, assign_type, description, hostname, mac FROM ip ORDER BY family, addr').stream({highWaterMark: 2000})
+  const stream = streamRows(platform, {sql: 'SELECT family, addr, assign_type, description, hostname, mac FROM ip ORDER BY family, addr'}, 2000)
   let batch: unknown[][] = []
   const touched = new RunBuilder()
   const flush = async () => {

@@ -2,6 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import type {Tx} from '../db/tx.js'
 import type {DbUrl} from '../db/url.js'
+import type {Queryable} from '../db/query.js'
 
 /**
  * What a database keeps about its place in an integration, and nothing else:
@@ -19,19 +20,19 @@ export interface IntegrationRow {
 }
 
 /** This database's link to its master, if it is (or is becoming) a platform. */
-export async function readIntegration(db: Pool | Tx): Promise<IntegrationRow | undefined> {
+export async function readIntegration(db: Queryable): Promise<IntegrationRow | undefined> {
   const [rows] = await db.query<any[]>('SELECT state, master_url, master_instance_id, step, started_at, joined_at FROM ipam_integration WHERE id = 1')
   if (rows.length === 0) return undefined
   const r = rows[0]
   return {state: r.state, masterUrl: r.master_url, masterInstanceId: r.master_instance_id, step: Number(r.step), startedAt: r.started_at, joinedAt: r.joined_at}
 }
 
-export async function platformsOf(db: Pool | Tx): Promise<{instanceId: string; name: string; joinedAt: string; joinedBy: string | null}[]> {
+export async function platformsOf(db: Queryable): Promise<{instanceId: string; name: string; joinedAt: string; joinedBy: string | null}[]> {
   const [rows] = await db.query<any[]>('SELECT instance_id, name, joined_at, joined_by FROM ipam_platforms ORDER BY joined_at')
   return rows.map((r) => ({instanceId: r.instance_id, name: r.name, joinedAt: r.joined_at, joinedBy: r.joined_by}))
 }
 
-export async function instanceId(db: Pool | Tx): Promise<string> {
+export async function instanceId(db: Queryable): Promise<string> {
   const [rows] = await db.query<any[]>("SELECT value FROM ipam_settings WHERE name = 'instance-id'")
   return rows[0]?.value
 }

@@ -1,4 +1,4 @@
-import {osUser} from '../admin/audit.js'
+import {audit, osUser} from '../admin/audit.js'
 import type {Tx} from '../db/tx.js'
 import {type Family, formatAddress} from '../net/ip.js'
 import {enqueue} from './outbox.js'
@@ -11,14 +11,6 @@ export interface PendingRequest {
   email: string | null
 }
 
-/** Audit rows for decisions on requests, one statement for any number. */
-export async function auditRequests(tx: Tx, action: string, entries: {id: number; detail: Record<string, unknown>}[]): Promise<void> {
-  if (entries.length === 0) return
-  const who = osUser()
-  const [[me]] = await tx.query<any[]>('SELECT CURRENT_USER() AS u')
-  await tx.query('INSERT INTO ipam_audit (os_user, db_user, action, object_type, object_id, detail) VALUES ?', [entries.map((e) => [who, me.u, action, 'request', String(e.id), JSON.stringify(e.detail)])])
-}
-
 /**
  * Rejects PENDING requests in the caller's transaction (the caller has locked
  * them): status, audit and one message per requester with an e-mail, queued
@@ -28,7 +20,7 @@ export async function auditRequests(tx: Tx, action: string, entries: {id: number
 export async function rejectInTx(tx: Tx, requests: PendingRequest[], reason: string | null, by = osUser()): Promise<number[]> {
   if (requests.length === 0) return []
   await tx.query("UPDATE ip_request SET status = 'REJECTED', reason = ?, decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?) AND status = 'PENDING'", [reason, by, requests.map((r) => r.id)])
-  await auditRequests(tx, 'requests.reject', requests.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, reason, by}})))
+  await audit(tx, requests.map((r) => ({action: 'requests.reject', objectType: 'request', objectId: r.id, detail: {ip: r.ip, network: r.network, reason, by}})))
   return enqueue(tx, requests.filter((r) => r.email).map((r) => ({
     kind: 'request.rejected',
     recipient: r.email!,

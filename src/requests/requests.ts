@@ -10,7 +10,8 @@ import {findNetwork, networkContaining} from '../space/model.js'
 import {checkEmail, checkText, checkWord, isIdText, quote} from '../text.js'
 import type {QueuedBatch} from './notify.js'
 import {enqueue} from './outbox.js'
-import {auditRequests, rejectInTx} from './rejection.js'
+import {rejectInTx} from './rejection.js'
+import {addressHolder, type Queryable} from '../db/query.js'
 
 export const REQUEST_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const
 export type RequestStatus = (typeof REQUEST_STATUSES)[number]
@@ -154,7 +155,7 @@ export async function submitRequest(pool: Pool, input: SubmitInput, opts: {reque
   })
 }
 
-export async function getRequest(db: Pool | Tx, id: number | string, opts: {forUpdate?: boolean} = {}): Promise<RequestView> {
+export async function getRequest(db: Queryable, id: number | string, opts: {forUpdate?: boolean} = {}): Promise<RequestView> {
   if (!isIdText(String(id))) throw usage(`${quote(String(id))} is not a request id`)
   const [rows] = await db.query<any[]>(`SELECT ${REQUEST_COLUMNS} FROM ip_request WHERE id = ?${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id])
   if (rows.length === 0) throw notFound(`no request #${id}`, 'list requests with `ipam requests list --status ALL`')
@@ -195,13 +196,13 @@ export async function listRequests(pool: Pool, filter: RequestFilter = {}): Prom
 }
 
 /** What stands in the way of approving: the address is taken, or other requests want it. */
-export async function requestConflicts(db: Pool | Tx, r: RequestView) {
-  const [[ips], [others]] = await Promise.all([
-    db.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [r.family, r.addr]),
+export async function requestConflicts(db: Queryable, r: RequestView) {
+  const [held, [others]] = await Promise.all([
+    addressHolder(db, r.family, r.addr),
     db.query<any[]>("SELECT id, email FROM ip_request WHERE family = ? AND addr = ? AND status = 'PENDING' AND id <> ?", [r.family, r.addr, r.id]),
   ])
   return {
-    address: ips[0] ? {status: ips[0].status as string, assignedTo: ips[0].assigned_to as string | null} : null,
+    address: held ?? null,
     otherRequests: others.map((o) => ({id: Number(o.id), email: o.email as string | null})),
   }
 }
@@ -293,12 +294,7 @@ function order(ids: string[], valid: number[], decisions: Map<number, Decision>,
  * by someone else refuses that approval and its request stays PENDING.
  */
 export async function approveMany(pool: Pool, ids: string[], by = osUser()): Promise<Decisions> {
-  const {valid, invalid} = parseIds(ids)
-  let queued: QueuedBatch = []
-  const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
-    queued = []
-    const {pending, failures} = await lockRequests(tx, valid)
-    const out = new Map(failures)
+  return decideEach(pool, ids, async (tx, pending, out, queued) => {
     if (pending.length > 0) {
       const keys = pending.map((r) => [r.family, r.addr] as [Family, bigint])
       const [held] = await tx.query<any[]>('SELECT id, family, addr, status, assigned_to FROM ip WHERE (family, addr) IN (?) FOR UPDATE', [keys])
@@ -337,34 +333,46 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
       if (inserts.length > 0) await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [inserts])
       if (approved.length > 0) {
         await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [by, approved.map((r) => r.id)])
-        await auditRequests(tx, 'requests.approve', approved.map((r) => ({id: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
-        queued = await enqueue(tx, approved.filter((r) => r.email).map((r) => ({
+        await audit(tx, approved.map((r) => ({action: 'requests.approve', objectType: 'request', objectId: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))
+        queued.push(...await enqueue(tx, approved.filter((r) => r.email).map((r) => ({
           kind: 'request.approved',
           recipient: r.email!,
           subject: `Your IP request #${r.id} for ${r.ip} was approved`,
           body: `Your request #${r.id} for ${r.ip} in ${r.network ?? 'its network'} was approved by ${by}.\nThe address is now assigned to ${r.assignedTo}.\n`,
-        })))
+        }))))
       }
       for (const r of approved) out.set(r.id, {id: r.id, ok: true, status: 'APPROVED', ip: r.ip, message: `#${r.id} ${r.ip}, now USED by ${r.assignedTo}`})
     }
-    return out
   })
-  return {decisions: order(ids, valid, decisions, invalid), queued}
 }
 
 /** Rejects PENDING requests, each on its own, in one transaction; the reason goes to each requester. */
 export async function rejectMany(pool: Pool, ids: string[], reason: string | undefined, by = osUser()): Promise<Decisions> {
   const why = reason === undefined || reason.trim() === '' ? null : checkText('reason', reason, 2000, {multiline: true})!
+  return decideEach(pool, ids, async (tx, pending, out, queued) => {
+    if (pending.length > 0) {
+      queued.push(...(await rejectInTx(tx, pending, why, by)))
+      for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}`})
+    }
+  })
+}
+
+/**
+ * The frame of every batch decision: ids parsed (bad ones are failed
+ * decisions), the PENDING ones locked in one transaction, `decide` run on them,
+ * the results in the order given, with the outbox ids the decisions queued.
+ */
+async function decideEach(
+  pool: Pool, ids: string[],
+  decide: (tx: Tx, pending: RequestView[], out: Map<number, Decision>, queued: QueuedBatch) => Promise<void>,
+): Promise<Decisions> {
   const {valid, invalid} = parseIds(ids)
   let queued: QueuedBatch = []
   const decisions = valid.length === 0 ? new Map<number, Decision>() : await withTransaction(pool, async (tx) => {
-    queued = []
+    queued = [] // a retried transaction starts over
     const {pending, failures} = await lockRequests(tx, valid)
     const out = new Map(failures)
-    if (pending.length > 0) {
-      queued = await rejectInTx(tx, pending, why, by)
-      for (const r of pending) out.set(r.id, {id: r.id, ok: true, status: 'REJECTED', ip: r.ip, message: `#${r.id} ${r.ip}`})
-    }
+    await decide(tx, pending, out, queued)
     return out
   })
   return {decisions: order(ids, valid, decisions, invalid), queued}

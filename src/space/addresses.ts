@@ -12,6 +12,7 @@ import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from 
 import {findFree, poolSegments, type Segment} from './nextfree.js'
 import {networksOverlapping, reservedIn} from './reserved.js'
 import {addressTextFilters} from './search.js'
+import {addressHolder, heldAs, streamRows} from '../db/query.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -243,9 +244,8 @@ async function allocateGiven(pool: Pool, text: string, poolRef: string | undefin
       await insertAddresses(tx, a.family, [a.value], f)
     } catch (error) {
       if ((error as {errno?: number}).errno !== 1062) throw error
-      const [rows] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [a.family, a.value])
-      const who = rows[0]?.assigned_to ? ` to ${rows[0].assigned_to}` : ''
-      throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${rows[0]?.status ?? 'taken'}${who}`)
+      const taken = await addressHolder(tx, a.family, a.value)
+      throw conflict('address_taken', `${formatAddress(a.family, a.value)} is already ${taken ? heldAs(taken) : 'taken'}`)
     }
     const queued = await rejectInTx(tx, requests, `${formatAddress(a.family, a.value)} was allocated to ${f.assignedTo ?? 'someone else'} by ${osUser()} (ips allocate --force)`)
     await audit(tx, {action: 'ips.allocate', objectType: 'ip', objectId: formatAddress(a.family, a.value), detail: {pool: p?.name ?? null, network: net.cidr, ...f, ...(requests.length > 0 ? {rejectedRequests: requests.map((r) => r.id)} : {})}, spans: addressRuns([a])})
@@ -347,7 +347,7 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
     FROM ip ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ip.family, ip.addr${limit}`
   // Each row names its most specific network, as `ips show` does, from one read of the networks.
   const networks = await NetworkIndex.load(pool)
-  const stream = (pool as any).pool.query(sql, params).stream({highWaterMark: 500})
+  const stream = streamRows(pool, {sql, values: params}, 500)
   for await (const row of stream) {
     const view = toView(row)
     view.network = networks.find(view.family, BigInt(row.addr))?.cidr ?? null

@@ -7,6 +7,7 @@ import {BITS, cidrOf, formatAddress, formatCidr, unusableReason} from '../net/ip
 import {checkText} from '../text.js'
 import {blocksIn, checkPrefix, gapsOf} from './free.js'
 import {checkLocations, findNetwork, networkView, NETWORK_COLUMNS, type NetworkRow, toNetworkRow, type Queryable} from './model.js'
+import {heldAs} from '../db/query.js'
 
 export interface CarveInput {
   /** The parent network, by id or CIDR. */
@@ -102,16 +103,14 @@ export async function carveNetworks(pool: Pool, input: CarveInput) {
     if (offset !== undefined) {
       const gateways = blocks.map((c) => c.network + BigInt(offset))
       const [taken] = await tx.query<any[]>('SELECT addr, status, assigned_to FROM ip WHERE family = ? AND addr IN (?) LIMIT 1', [parent.family, gateways])
-      if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(parent.family, BigInt(taken[0].addr))} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`, 'nothing was created; choose another --gateway-offset')
+      if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(parent.family, BigInt(taken[0].addr))} is already ${heldAs({status: taken[0].status, assignedTo: taken[0].assigned_to})}`, 'nothing was created; choose another --gateway-offset')
     }
     const [created] = await tx.query<any[]>(`SELECT ${NETWORK_COLUMNS} FROM ipnet WHERE family = ? AND network IN (?) AND prefix = ? ORDER BY network`, [parent.family, starts, input.prefix])
     const nets = created.map(toNetworkRow)
-    for (const net of nets) {
-      await audit(tx, {
-        action: 'networks.add', objectType: 'network', objectId: net.id,
-        detail: {cidr: net.cidr, from: parent.cidr, name, gateway: net.gateway === null ? null : formatAddress(net.family, net.gateway), vlan: input.vlan ?? null, locations},
-      })
-    }
+    await audit(tx, nets.map((net) => ({
+      action: 'networks.add', objectType: 'network', objectId: net.id,
+      detail: {cidr: net.cidr, from: parent.cidr, name, gateway: net.gateway === null ? null : formatAddress(net.family, net.gateway), vlan: input.vlan ?? null, locations},
+    })))
     return {parent: {id: parent.id, cidr: parent.cidr}, networks: nets.map((n) => networkView(n))}
   })
 }

@@ -2,6 +2,7 @@ import type {Pool} from 'mysql2/promise'
 
 import type {Tx} from '../db/tx.js'
 import type {Family} from '../net/ip.js'
+import type {Queryable} from '../db/query.js'
 
 export interface Span {
   key: number
@@ -19,7 +20,7 @@ const CHUNK = 1000
  * n.broadcast`) is planned by MariaDB as a scan of the whole family for every
  * network, which at a million addresses takes minutes.
  */
-export async function countInSpans(db: Pool | Tx, spans: Span[]): Promise<Map<number, Record<string, number>>> {
+export async function countInSpans(db: Queryable, spans: Span[]): Promise<Map<number, Record<string, number>>> {
   const out = new Map<number, Record<string, number>>()
   for (const s of spans) out.set(s.key, {ALLOCATED: 0, RESERVED: 0, USED: 0, total: 0})
   for (let i = 0; i < spans.length; i += CHUNK) {

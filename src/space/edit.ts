@@ -6,9 +6,10 @@ import {type Tx, withTransaction} from '../db/tx.js'
 import {checkHostname, checkMac} from '../net/hostmac.js'
 import {formatAddress, parseAddress, unusableReason} from '../net/ip.js'
 import {checkText, checkWord, quote} from '../text.js'
-import {checkAssignType, checkStatus, toView} from './addresses.js'
+import {type AddressFields, checkAssignType, checkStatus, toView} from './addresses.js'
 import {checkLocations, cidrOfRow, findNetwork, findPool, networkContaining, networkView} from './model.js'
 import {poolView} from './pools.js'
+import {addressHolder, heldAs} from '../db/query.js'
 
 /**
  * One convention for every `set` command: a flag sets a field, `--clear FIELD`
@@ -77,8 +78,8 @@ export async function setNetwork(pool: Pool, ref: string, input: NetworkEdit) {
       const why = unusableReason(cidrOfRow(net), g.value)
       if (why) throw usage(`the gateway ${formatAddress(g.family, g.value)} cannot be used: ${why}`)
       if (g.value !== net.gateway) {
-        const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ? FOR UPDATE', [g.family, g.value])
-        if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(g.family, g.value)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`, 'release it first, or choose another gateway')
+        const taken = await addressHolder(tx, g.family, g.value, {forUpdate: true})
+        if (taken) throw conflict('address_taken', `the gateway ${formatAddress(g.family, g.value)} is already ${heldAs(taken)}`, 'release it first, or choose another gateway')
       }
       gateway = g.value
     }
@@ -139,13 +140,7 @@ export async function setPool(pool: Pool, ref: string, input: PoolEdit) {
   })
 }
 
-export interface AddressEdit {
-  status?: string
-  assignedTo?: string
-  assignType?: string
-  description?: string
-  hostname?: string
-  mac?: string
+export interface AddressEdit extends AddressFields {
   clear?: string[]
 }
 

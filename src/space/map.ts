@@ -5,6 +5,7 @@ import type {Tx} from '../db/tx.js'
 import {BITS, type Family, formatAddress} from '../net/ip.js'
 import {findNetwork, type NetworkRow} from './model.js'
 import {reservedIn, usableIn} from './reserved.js'
+import type {Queryable} from '../db/query.js'
 
 export const COLUMNS = 16
 export const MAX_CELLS = 256
@@ -53,7 +54,7 @@ function coverage(ranges: Span[], start: bigint, end: bigint): bigint {
 }
 
 /** The state of each address in [start, end], from a handful of queries over that span only. */
-export async function addressStates(db: Pool | Tx, net: NetworkRow, start: bigint, end: bigint): Promise<AddressCell[]> {
+export async function addressStates(db: Queryable, net: NetworkRow, start: bigint, end: bigint): Promise<AddressCell[]> {
   const span = [net.family, start, end]
   const [[ips], [pending], [ranges], reserved] = await Promise.all([
     db.query<any[]>('SELECT addr, status, assigned_to FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', span),

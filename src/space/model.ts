@@ -5,7 +5,8 @@ import type {Tx} from '../db/tx.js'
 import {type Cidr, type Family, formatAddress, formatCidr, parseCidr, usableCount} from '../net/ip.js'
 import {checkWord, quote} from '../text.js'
 
-export type Queryable = Pool | Tx
+import type {Queryable} from '../db/query.js'
+export type {Queryable}
 
 export interface NetworkRow {
   id: number

@@ -3,13 +3,14 @@ import type {Pool} from 'mysql2/promise'
 import {audit} from '../admin/audit.js'
 import {conflict, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
-import {formatAddress, formatCidr, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
+import {formatAddress, formatCidr, formatRange, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'
 import {countInSpans, type Span} from './counts.js'
 import {NetworkIndex} from './netindex.js'
 import {reservedIn, usableCounts, usableIn} from './reserved.js'
 import {lockPendingOfNetwork, rejectInTx} from '../requests/rejection.js'
 import type {Tx} from '../db/tx.js'
+import {addressHolder, heldAs, type Queryable} from '../db/query.js'
 import {
   checkLocations, cidrOfRow, findNetwork, locationCondition, NETWORK_COLUMNS, networkView, percent, toNetworkRow, type NetworkRow,
 } from './model.js'
@@ -49,8 +50,8 @@ export async function addNetwork(pool: Pool, input: NetworkInput) {
       ])
       const net = await findNetwork(tx, String(res.insertId))
       if (gateway !== null) {
-        const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [c.family, gateway])
-        if (taken[0]) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}`)
+        const taken = await addressHolder(tx, c.family, gateway)
+        if (taken) throw conflict('address_taken', `the gateway ${formatAddress(c.family, gateway)} is already ${heldAs(taken)}`)
       }
       await refuseTakenEdges(tx, net)
       await audit(tx, {action: 'networks.add', objectType: 'network', objectId: net.id, detail: {cidr, name, gateway: net.gateway === null ? null : formatAddress(c.family, net.gateway), vlan: input.vlan ?? null, locations}})
@@ -71,11 +72,11 @@ async function refuseTakenEdges(tx: Tx, net: NetworkRow): Promise<void> {
   for (const a of new Set([net.network, net.broadcast])) {
     // kept back by this network (not by a more specific one holding the same address)?
     if ((await reservedIn(tx, net.family, a, a)).get(a)?.network !== net.cidr || a === net.gateway) continue
-    const [taken] = await tx.query<any[]>('SELECT status, assigned_to FROM ip WHERE family = ? AND addr = ?', [net.family, a])
-    if (!taken[0]) continue
+    const taken = await addressHolder(tx, net.family, a)
+    if (!taken) continue
     const role = a === net.broadcast ? 'broadcast address' : net.family === 4 ? 'network address' : 'subnet-router anycast address'
     const ip = formatAddress(net.family, a)
-    throw conflict('address_taken', `${ip} is already ${taken[0].status}${taken[0].assigned_to ? ` to ${taken[0].assigned_to}` : ''}: it would be the ${role} of ${net.cidr}`, `release it first (\`ipam ips release ${ip}\`)`)
+    throw conflict('address_taken', `${ip} is already ${heldAs(taken)}: it would be the ${role} of ${net.cidr}`, `release it first (\`ipam ips release ${ip}\`)`)
   }
 }
 
@@ -151,7 +152,7 @@ export async function showNetwork(pool: Pool, ref: string) {
     ranges: rangeRows.map((r) => {
       const start = BigInt(r.start_addr)
       const end = BigInt(r.end_addr)
-      return {id: Number(r.id), pool: r.pool, range: start === end ? formatAddress(net.family, start) : `${formatAddress(net.family, start)}-${formatAddress(net.family, end)}`, size: (end - start + 1n).toString(), used: rangeCounts.get(Number(r.id))!.total}
+      return {id: Number(r.id), pool: r.pool, range: formatRange({family: net.family, start, end}), size: (end - start + 1n).toString(), used: rangeCounts.get(Number(r.id))!.total}
     }),
   }
 }
@@ -168,7 +169,7 @@ export interface RemovalPlan {
  * parent holds it, else the span minus its top-level children. Addresses
  * there go with the network; the others stay with the network that holds them.
  */
-async function orphanSpans(db: Pool | Tx, net: NetworkRow): Promise<Span[]> {
+async function orphanSpans(db: Queryable, net: NetworkRow): Promise<Span[]> {
   const [parents] = await db.query<any[]>('SELECT 1 FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND id <> ? LIMIT 1', [net.family, net.network, net.broadcast, net.id])
   if (parents.length > 0) return []
   const [children] = await db.query<any[]>('SELECT network, broadcast FROM ipnet WHERE family = ? AND network >= ? AND broadcast <= ? AND id <> ? ORDER BY network, prefix', [net.family, net.network, net.broadcast, net.id])
@@ -185,7 +186,7 @@ async function orphanSpans(db: Pool | Tx, net: NetworkRow): Promise<Span[]> {
   return spans
 }
 
-async function networkRemovalPlan(db: Pool | Tx, net: NetworkRow): Promise<RemovalPlan & {spans: Span[]}> {
+async function networkRemovalPlan(db: Queryable, net: NetworkRow): Promise<RemovalPlan & {spans: Span[]}> {
   const spans = await orphanSpans(db, net)
   const counts = await countInSpans(db, spans)
   const [r] = await db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id])

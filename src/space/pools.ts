@@ -8,6 +8,7 @@ import {checkText, checkWord} from '../text.js'
 import type {Family} from '../net/ip.js'
 import {countInSpans} from './counts.js'
 import {checkLocations, findPool, locationCondition, percent, type PoolRow, RANGE_SELECT, toRangeRow} from './model.js'
+import type {Queryable} from '../db/query.js'
 
 export function poolView(p: PoolRow) {
   return {id: p.id, name: p.name, note: p.note, locations: p.locations, createdAt: p.createdAt}
@@ -57,7 +58,7 @@ export async function listPools(pool: Pool, filter: {location?: string} = {}) {
   })
 }
 
-export async function poolRanges(db: Pool | Tx, poolId: number) {
+export async function poolRanges(db: Queryable, poolId: number) {
   const [rows] = await db.query<any[]>(`${RANGE_SELECT} WHERE r.pool_id = ? ORDER BY r.family, r.start_addr`, [poolId])
   const ranges = rows.map(toRangeRow)
   const counts = await countInSpans(db, ranges.map((r) => ({key: r.id, family: r.family, start: r.start, end: r.end})))
@@ -77,7 +78,7 @@ export async function showPool(pool: Pool, ref: string) {
   return {...poolView(p), size: size.toString(), used, percent: percent(BigInt(used), size), byStatus, ranges: ranges.map(({byStatus: _b, ...r}) => r)}
 }
 
-async function poolPlan(db: Pool | Tx, poolId: number) {
+async function poolPlan(db: Queryable, poolId: number) {
   const [ranges] = await db.query<any[]>('SELECT id, family, start_addr, end_addr FROM ippool_range WHERE pool_id = ?', [poolId])
   const spans = ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)}))
   const counts = await countInSpans(db, spans)

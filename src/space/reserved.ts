@@ -3,6 +3,7 @@ import type {Pool} from 'mysql2/promise'
 import type {Tx} from '../db/tx.js'
 import {BITS, type Family, mask} from '../net/ip.js'
 import {type NetworkEntry, NetworkIndex} from './netindex.js'
+import type {Queryable} from '../db/query.js'
 
 /** Why an address is never handed out: a network, broadcast or IPv6 anycast address, or a gateway. */
 export interface Reserved {
@@ -49,7 +50,7 @@ function judge(family: Family, n: NetworkEntry, value: bigint): Reserved | undef
  * range) and those holding `from` (at most one per prefix length, found by
  * their exact network addresses), never a scan of the family.
  */
-export async function networksOverlapping(db: Pool | Tx, family: Family, from: bigint, to: bigint): Promise<NetworkIndex> {
+export async function networksOverlapping(db: Queryable, family: Family, from: bigint, to: bigint): Promise<NetworkIndex> {
   const starts = Array.from({length: BITS[family] + 1}, (_, p) => from & mask(family, p))
   const [rows] = await db.query<any[]>(
     'SELECT family, network, broadcast, prefix, gateway, cidr FROM ipnet WHERE family = ? AND ((network IN (?) AND broadcast >= ?) OR network BETWEEN ? AND ?)',
@@ -59,14 +60,14 @@ export async function networksOverlapping(db: Pool | Tx, family: Family, from: b
 }
 
 /** The addresses of [from, to] never handed out, with why. */
-export async function reservedIn(db: Pool | Tx, family: Family, from: bigint, to: bigint): Promise<Map<bigint, Reserved>> {
+export async function reservedIn(db: Queryable, family: Family, from: bigint, to: bigint): Promise<Map<bigint, Reserved>> {
   const out = new Map<bigint, Reserved>()
   reservedOf(await networksOverlapping(db, family, from, to), family, from, to, (value, why) => out.has(value) || out.set(value, why))
   return out
 }
 
 /** How many addresses of [from, to] may be handed out (used or not). */
-export async function usableIn(db: Pool | Tx, family: Family, from: bigint, to: bigint): Promise<bigint> {
+export async function usableIn(db: Queryable, family: Family, from: bigint, to: bigint): Promise<bigint> {
   return to - from + 1n - BigInt((await reservedIn(db, family, from, to)).size)
 }
 
