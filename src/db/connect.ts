@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import mysql, {type Pool, type PoolConnection, type PoolOptions} from 'mysql2/promise'
+import type {Pool, PoolConnection, PoolOptions} from 'mysql2/promise'
 
 import {databaseError, IpamError, usage} from '../errors.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from './profiles.js'
@@ -148,6 +148,8 @@ async function galeraStatus(conn: PoolConnection): Promise<{name: string; ready:
 export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; sessionSetup?: (c: PoolConnection) => Promise<void>} = {}): Promise<Database> {
   const targets = url.socket ? [undefined] : url.hosts
   let lastError: unknown
+  // Loaded here, not at the top: commands that never connect (config, --help) start without the driver.
+  const {default: mysql} = await import('mysql2/promise')
   for (const host of targets) {
     const pool = mysql.createPool(poolOptions(url, host, opts.withDatabase ?? true))
     let galera = false

@@ -2,8 +2,7 @@ import {databaseError, IpamError} from '../errors.js'
 import {type Database, openDatabase} from '../db/connect.js'
 import {requireMigrated} from '../db/schema.js'
 import {maskedUrl} from '../db/url.js'
-import {masterUrlOf} from './setup.js'
-import {readIntegration} from './state.js'
+import {masterUrlOf, readIntegration} from './state.js'
 
 /**
  * For address-space and request commands: a platform's data lives on its

@@ -83,9 +83,7 @@ export function storedMasterUrl(url: DbUrl): string {
   return JSON.stringify(url)
 }
 
-export function masterUrlOf(row: {masterUrl: string}): DbUrl {
-  return parseStored(row.masterUrl)
-}
+export {masterUrlOf} from './state.js'
 
 /** Test hook: IPAM_TEST_CRASH_AFTER_STEP=N kills the process (SIGKILL) right after step N. */
 function crashPoint(step: number): void {

@@ -1,6 +1,7 @@
 import type {Pool} from 'mysql2/promise'
 
 import type {Tx} from '../db/tx.js'
+import type {DbUrl} from '../db/url.js'
 
 export interface IntegrationRow {
   state: 'SETUP' | 'JOINED'
@@ -27,4 +28,9 @@ export async function platformsOf(db: Pool | Tx): Promise<{instanceId: string; n
 export async function instanceId(db: Pool | Tx): Promise<string> {
   const [rows] = await db.query<any[]>("SELECT value FROM ipam_settings WHERE name = 'instance-id'")
   return rows[0]?.value
+}
+
+/** The master's URL as kept on the platform (every routed command reads it; kept apart from setup so that they load no setup code). */
+export function masterUrlOf(row: {masterUrl: string}): DbUrl {
+  return JSON.parse(row.masterUrl) as DbUrl
 }
