@@ -406,7 +406,7 @@ try {
       await addPool(pool, {name: 'shared'})
       await addRange(pool, 'shared', '172.16.0.0/16')
       const worker = join(HERE, 'alloc-worker.js')
-      const eight = () => Array.from({length: 8}, () => measureProcess([worker, urlText, 'shared', '50']))
+      const one = () => measureProcess([worker, urlText, 'shared', '50'])
       const runs = {parallel: [], sequential: []}
       const held = {parallel: [], sequential: []}
       let duplicates = 0
@@ -416,8 +416,8 @@ try {
         for (const mode of i % 2 ? ['sequential', 'parallel'] : ['parallel', 'sequential']) {
           const t0 = performance.now()
           const procs = []
-          if (mode === 'parallel') procs.push(...(await Promise.all(eight())))
-          else for (const p of eight()) procs.push(await p)
+          if (mode === 'parallel') procs.push(...(await Promise.all(Array.from({length: 8}, one))))
+          else for (let j = 0; j < 8; j++) procs.push(await one())
           runs[mode].push(400 / ((performance.now() - t0) / 1000))
           const reports = procs.map((r) => JSON.parse(r.out))
           const handed = reports.flatMap((r) => r.addresses)
