@@ -5,5 +5,7 @@ import module from 'node:module'
 // scripts call thousands of times); Node 20 has no such cache and skips this.
 module.enableCompileCache?.()
 
-const {execute} = await import('@oclif/core')
+// dist/cli.js is oclif bundled into one file (npm run build); the commands are
+// found through the index in dist/ipam.js (package.json: oclif.commands).
+const {execute} = await import('../dist/cli.js')
 await execute({dir: import.meta.url})

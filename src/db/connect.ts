@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import mysql, {type Pool, type PoolConnection, type PoolOptions} from 'mysql2/promise'
+import type {Pool, PoolConnection, PoolOptions} from 'mysql2/promise'
 
 import {databaseError, IpamError, usage} from '../errors.js'
 import {DEFAULT_PROFILE, profilePath, readProfiles} from './profiles.js'
@@ -176,6 +176,8 @@ export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; se
   if ((opts.withDatabase ?? true) && !url.database) throw noDatabaseName(url)
   const targets = url.socket ? [undefined] : url.hosts
   let lastError: unknown
+  // Loaded here, not at the top: commands that never connect (config, --help) start without the driver.
+  const {default: mysql} = await import('mysql2/promise')
   for (const host of targets) {
     const pool = mysql.createPool(poolOptions(url, host, opts.withDatabase ?? true))
     let galera = false

@@ -335,14 +335,16 @@ export interface SchemaStatus {
   instanceId?: string
 }
 
-export async function schemaStatus(pool: Pool): Promise<SchemaStatus> {
+export async function schemaStatus(pool: Pool, opts: {instanceId?: boolean} = {}): Promise<SchemaStatus> {
   let version = 0
   let instanceId: string | undefined
   try {
     const [rows] = await pool.query<any[]>('SELECT COALESCE(MAX(version), 0) AS v FROM ipam_migrations')
     version = Number(rows[0].v)
-    const [ids] = await pool.query<any[]>("SELECT value FROM ipam_settings WHERE name = 'instance-id'")
-    instanceId = ids[0]?.value
+    if (opts.instanceId !== false) {
+      const [ids] = await pool.query<any[]>("SELECT value FROM ipam_settings WHERE name = 'instance-id'")
+      instanceId = ids[0]?.value
+    }
   } catch (error) {
     if ((error as {errno?: number}).errno !== 1146) throw error
   }
@@ -356,7 +358,8 @@ export async function schemaStatus(pool: Pool): Promise<SchemaStatus> {
 
 /** Fails with exit 5 naming `ipam db migrate` unless the schema is current. */
 export async function requireMigrated(pool: Pool): Promise<void> {
-  const status = await schemaStatus(pool)
+  // Every command runs this before its work: one round trip, not two (the instance id is not needed here).
+  const status = await schemaStatus(pool, {instanceId: false})
   if (status.version === 0) throw databaseError('not_migrated', 'the database has no ipam schema yet', 'run `ipam db migrate` first')
   if (status.version < status.latest) {
     throw databaseError('not_migrated', `the database schema is at version ${status.version}; this ipam needs ${status.latest}`, 'run `ipam db migrate`')

@@ -38,7 +38,8 @@ describe('the CLI skeleton', () => {
 
   it('gives every command --help with examples', async () => {
     const manifest = JSON.parse(await readFile(join(ROOT, 'oclif.manifest.json'), 'utf8'))
-    const own = Object.values<any>(manifest.commands)
+    // plugin-help's `help` and autocomplete's hidden helpers are listed too (the bundle's index carries them)
+    const own = Object.values<any>(manifest.commands).filter((c) => !c.hidden && c.id !== 'help')
     expect(own.length).toBeGreaterThan(10)
     for (const command of own) expect(command.examples?.length ?? 0, `${command.id} has no examples`).toBeGreaterThan(0)
   })
