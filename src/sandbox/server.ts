@@ -109,7 +109,17 @@ export async function startServer(opts: StartOptions): Promise<ServerState> {
     await mkdir(dataDir, {recursive: true})
     chownToUser()
     if (bins.flavor === 'mariadb') {
-      runOrThrow(bins.installDb!, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...(user ? [`--user=${user}`] : [])], 'initialising the sandbox data directory')
+      const installDb = () => runOrThrow(bins.installDb!, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...(user ? [`--user=${user}`] : [])], 'initialising the sandbox data directory')
+      try {
+        installDb()
+      } catch {
+        // mariadb-install-db's bootstrap has been seen to fail once on a machine under heavy load
+        // ("Unknown table mysql.tmp_…"); a second run on an empty folder goes through.
+        await rm(dataDir, {recursive: true, force: true})
+        await mkdir(dataDir, {recursive: true})
+        chownToUser()
+        installDb()
+      }
     } else {
       runOrThrow(bins.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...(user ? [`--user=${user}`] : [])], 'initialising the sandbox data directory')
     }
