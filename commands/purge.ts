@@ -51,7 +51,7 @@ export default class Purge extends DbCommand<typeof Purge> {
     const name = db.url.database ?? ''
     const plan = await planPurge(db.pool)
     const backup = this.flags['no-backup'] ? null : (this.flags.backup ?? defaultBackupPath(this.config.dataDir, name))
-    if (!this.json) this.out(`Dry run: purging ${name} would ${backup ? `write a backup to ${backup}, then ` : ''}delete ${plan.addresses} address(es), ${plan.ranges} range(s), ${plan.pools} pool(s) and ${plan.networks} network(s). Nothing was changed.`)
+    if (!this.json) this.out(`Dry run: purging ${name} would ${backup ? `write a backup to ${backup}, then ` : ''}delete ${plural(plan.addresses, 'address', 'addresses')}, ${plural(plan.ranges, 'range')}, ${plural(plan.pools, 'pool')} and ${plural(plan.networks, 'network')}. Nothing was changed.`)
     return {dryRun: true, database: name, wouldDelete: plan, backup}
   }
 }

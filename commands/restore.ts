@@ -19,7 +19,7 @@ export default class Restore extends DbCommand<typeof Restore> {
     const existing = await addressSpaceCounts(db.pool)
     const holding = Object.values(existing).some((n) => n > 0)
     if (this.flags['dry-run']) {
-      const count = (c: Record<string, number>) => `${c.ipnet ?? 0} network(s), ${c.ippool ?? 0} pool(s), ${c.ip ?? 0} address(es), ${c.ip_request ?? 0} request(s) and ${c.auth_user ?? 0} user(s)`
+      const count = (c: Record<string, number>) => `${plural(c.ipnet ?? 0, 'network')}, ${plural(c.ippool ?? 0, 'pool')}, ${plural(c.ip ?? 0, 'address', 'addresses')}, ${plural(c.ip_request ?? 0, 'request')} and ${plural(c.auth_user ?? 0, 'user')}`
       if (!this.json) this.out(`Dry run: restoring the backup of ${header.createdAt} would ${holding ? `replace ${count(existing)} with` : 'restore'} ${count(header.counts)}. Nothing was changed.`)
       return {dryRun: true, file: this.args.file, backupCreatedAt: header.createdAt, wouldReplace: holding ? existing : null, wouldRestore: header.counts}
     }

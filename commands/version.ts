@@ -1,7 +1,9 @@
 import {BaseCommand} from '../src/cli/base.js'
+import {globalsNotApplicable} from '../src/cli/flags.js'
 
 export default class Version extends BaseCommand<typeof Version> {
   static override summary = 'Print the version, as --version does'
+  static override description = globalsNotApplicable(['db', 'profile'], 'it reads no database')
   static override examples = ['<%= config.bin %> version', '<%= config.bin %> version --json']
 
   public async run() {

@@ -31,7 +31,7 @@ export default class IpsList extends DbCommand<typeof IpsList> {
       {header: 'Status', value: (a) => a.status},
       {header: 'Assigned to', shrink: true, value: (a) => a.assignedTo},
       {header: 'Type', value: (a) => a.assignType},
-      {header: 'Hostname', shrink: true, value: (a) => a.hostname},
+      {header: 'Hostname', shrink: true, optional: true, value: (a) => a.hostname},
       {header: 'Description', shrink: true, value: (a) => a.description},
     ])
     if (n === 0) this.note('No addresses match.')

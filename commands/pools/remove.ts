@@ -16,7 +16,7 @@ export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
     const db = (await this.session()).target
     const plan = await planPoolRemoval(db.pool, this.args.pool)
     if (this.flags['dry-run']) {
-      if (!this.json) this.out(`Dry run: would remove pool ${plan.pool.name}, ${plan.ranges} range(s) and ${plan.addresses} address(es). Nothing was changed.`)
+      if (!this.json) this.out(`Dry run: would remove pool ${plan.pool.name}, ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}. Nothing was changed.`)
       return {dryRun: true, ...plan}
     }
     if (plan.addresses > 0 || plan.ranges > 0) {

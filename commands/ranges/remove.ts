@@ -16,7 +16,7 @@ export default class RangesRemove extends DbCommand<typeof RangesRemove> {
     const db = (await this.session()).target
     const plan = await planRangeRemoval(db.pool, this.args.id)
     if (this.flags['dry-run']) {
-      if (!this.json) this.out(`Dry run: would remove range ${plan.range.range} from pool ${plan.range.pool} and release ${plan.addresses} address(es). Nothing was changed.`)
+      if (!this.json) this.out(`Dry run: would remove range ${plan.range.range} from pool ${plan.range.pool} and release ${plural(plan.addresses, 'address', 'addresses')}. Nothing was changed.`)
       return {dryRun: true, ...plan}
     }
     if (plan.addresses > 0) {

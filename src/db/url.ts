@@ -94,7 +94,7 @@ export function maskedUrl(url: DbUrl): string {
 }
 
 /**
- * Masks the password field of every mysql://, mariadb:// and smtp(s):// URL in
+ * Masks the password field of every mysql://, mariadb://, smtp:// and smtps:// URL in
  * free text (errors, logs): what lies between `user:` and the URL's last `@`.
  */
 export function maskSecretsInText(text: string): string {

@@ -8,6 +8,7 @@ import {maskedUrl} from '../db/url.js'
 import {type Family, formatRange} from '../net/ip.js'
 import {instanceId, masterUrlOf, platformsOf, readIntegration} from './state.js'
 import type {Queryable} from '../db/query.js'
+import {plural} from '../text.js'
 
 export interface Conflict {
   kind: 'same network' | 'nested network' | 'overlapping range' | 'same pool name'
@@ -106,7 +107,7 @@ export async function refuseImpossibleJoin(platform: Database, master: Database)
   if (await readIntegration(master.pool)) throw conflict('master_is_platform', 'the master is itself a platform of another master', 'join the platform to that master instead')
   const ownPlatforms = await platformsOf(platform.pool)
   if (ownPlatforms.length > 0) {
-    throw conflict('platform_is_master', `this database is a master with ${ownPlatforms.length} platform(s) joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
+    throw conflict('platform_is_master', `this database is a master with ${plural(ownPlatforms.length, 'platform')} joined (${ownPlatforms.map((p) => p.name).join(', ')}); joining it to another master would delete their address space`, 'remove its platforms first')
   }
   return {platformId, masterId, alreadyJoined: false, resuming: own?.state === 'SETUP'}
 }

@@ -76,8 +76,8 @@ describe('history', () => {
   })
 
   it('shows the requests for an address: submitted, then approved', async () => {
-    const q = await submitRequest(db.pool, {ip: '10.0.0.222', email: 'carol@example.com'})
-    await approveMany(db.pool, [String(q.id)], 'admin')
+    const {request: q} = await submitRequest(db.pool, {ip: '10.0.0.222', email: 'carol@example.com'})
+    expect((await approveMany(db.pool, [String(q.id)], 'admin')).decisions[0].ok).toBe(true)
     const h = await addressHistory(db.pool, '10.0.0.222')
     expect(h.entries.map((e) => e.action)).toEqual(['requests.submit', 'requests.approve'])
     expect(h.entries[1].changes).toMatchObject({status: {old: null, new: 'USED'}, assignedTo: {old: null, new: 'carol@example.com'}})

@@ -205,7 +205,7 @@ describe('edit, search, history and networks export/import through the CLI', () 
     expect(csv.code).toBe(0)
     expect(csv.stdout.split('\n')[0]).toBe('type,cidr,name,gateway,vlan,locations,note,range')
     const jsonl = await run(['networks', 'export', '--format', 'jsonl', '-o', join(home, 'space.jsonl')])
-    expect(jsonl.stderr).toContain('Exported 1 network(s), 2 pool(s), 1 range(s)')
+    expect(jsonl.stderr).toContain('Exported 1 network, 2 pools, 1 range')
     const target = await freshDatabase('cli_edit_net')
     try {
       const t = cliFor(target.url, home)

@@ -139,6 +139,8 @@ async function inBatches<T, R>(items: T[], width: number, job: (item: T, i: numb
 }
 
 const CONTROL_IN_OUTPUT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+/** On stdout a tab is the TSV separator (lists print TSV to a pipe); any other control character is raw. */
+const CONTROL_IN_STDOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
 
 describe('hostile input', () => {
   let db: TestDatabase
@@ -215,7 +217,7 @@ describe('hostile input', () => {
       const c = cases[i]
       const what = `${c.category} ${JSON.stringify(c.args.map((a) => (a.length > 40 ? `${a.slice(0, 40)}…(${a.length})` : a)))}`
       if (!c.codes.includes(r.code ?? -1)) failures.push(`${what}: exit ${r.code}, expected ${c.codes.join(' or ')}\n    ${r.stderr.trim().slice(0, 300)}`)
-      if (CONTROL_IN_OUTPUT.test(r.stderr) || CONTROL_IN_OUTPUT.test(r.stdout)) failures.push(`${what}: raw control characters in the output: ${JSON.stringify(r.stderr.slice(0, 200))}`)
+      if (CONTROL_IN_OUTPUT.test(r.stderr) || CONTROL_IN_STDOUT.test(r.stdout)) failures.push(`${what}: raw control characters in the output: ${JSON.stringify((CONTROL_IN_OUTPUT.test(r.stderr) ? r.stderr : r.stdout).slice(0, 200))}`)
       if (/This is a bug|unexpected error/.test(r.stderr + r.stdout)) failures.push(`${what}: reported as a bug`)
       let message = r.stderr
       if (c.json) {

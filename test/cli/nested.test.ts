@@ -99,7 +99,7 @@ describe('nested networks, orphaned requests and contradicting approvals, throug
     const orphan = (await run(['requests', 'submit', '--ip', '198.51.100.6', '--json'])).json().id
     await db.sql("DELETE FROM ipnet WHERE cidr = '198.51.100.0/24'")
     const list = await run(['requests', 'list'])
-    expect(list.stdout).toMatch(new RegExp(`${orphan} .*198\\.51\\.100\\.0/24 \\(removed\\).*PENDING orphaned`))
+    expect(list.stdout).toMatch(new RegExp(`${orphan}\\s.*198\\.51\\.100\\.0/24 \\(removed\\).*PENDING orphaned`))
     const show = await run(['requests', 'show', String(orphan)])
     expect(show.stdout).toContain('it can only be rejected')
     const approve = await run(['requests', 'approve', String(orphan)])

@@ -64,7 +64,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
       for (const line of shown) expect(line.length, line).toBeLessThanOrEqual(cols)
       expect(shown[0]).toMatch(/^Address {9}Status/) // '198.51.100.100' is 14 wide, then two spaces
       expect(shown).toHaveLength(61)
-      expect(shown[1]).toMatch(/^198\.51\.100\.100  ALLOCATED  host-0\.racks\.example\S* +DEVICE  a build agent.*…$/)
+      expect(shown[1]).toMatch(/^198\.51\.100\.100  ALLOCATED  host-0\.racks\.example\S* +DEVICE +a build agent.*…$/)
       expect(shown[1].includes('host-0.racks.example.com')).toBe(cols === 120)
     })
   }
@@ -127,8 +127,8 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     const r = await run(['ips', 'list'])
     expect(r.code).toBe(0)
     const rows = r.stdout.trimEnd().split('\n')
-    expect(rows[0]).toBe('Address\tStatus\tAssigned to\tType\tDescription')
-    expect(rows[1]).toBe(`198.51.100.100\tALLOCATED\thost-0.racks.example.com\tDEVICE\t${LONG}`)
+    expect(rows[0]).toBe('Address\tStatus\tAssigned to\tType\tHostname\tDescription')
+    expect(rows[1]).toBe(`198.51.100.100\tALLOCATED\thost-0.racks.example.com\tDEVICE\t\t${LONG}`)
     expect(r.stdout).not.toMatch(/[│─┌]/)
     const bare = await run(['networks', 'list', '-H'])
     expect(bare.stdout.split('\n')[0]).toMatch(/^\d+\t192\.0\.2\.0\/24\t\t\t\t0\t254\t0$/)
@@ -140,7 +140,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
 
   it('prints CSV and JSON with --output', async () => {
     const csv = await run(['ips', 'list', '--output', 'csv', '--limit', '1'])
-    expect(csv.stdout).toBe(`Address,Status,Assigned to,Type,Description\r\n198.51.100.100,ALLOCATED,host-0.racks.example.com,DEVICE,"${LONG.replace(/"/g, '""')}"\r\n`)
+    expect(csv.stdout).toBe(`Address,Status,Assigned to,Type,Hostname,Description\r\n198.51.100.100,ALLOCATED,host-0.racks.example.com,DEVICE,,"${LONG.replace(/"/g, '""')}"\r\n`)
     const json = await run(['networks', 'list', '--output', 'json'])
     expect(json.json().map((n: any) => n.cidr)).toEqual(['192.0.2.0/24', '198.51.100.0/24'])
     const short = await run(['users', 'list', '-o', 'json'])
@@ -278,13 +278,13 @@ describe('dry runs and typed confirmations', () => {
     const csv = join(home, 'more.csv')
     writeFileSync(csv, '192.0.2.100,RESERVED,,,\n192.0.2.101,RESERVED,,,\n10.20.1.1,RESERVED,,,\n')
     const cases: [string[], string][] = [
-      [['networks', 'remove', '10.20.0.0/20', '--dry-run'], 'Dry run: would remove network 10.20.0.0/20, 0 range(s) and 1200 address(es). Nothing was changed.'],
-      [['pools', 'remove', 'office', '--dry-run'], 'Dry run: would remove pool office, 1 range(s) and 5 address(es). Nothing was changed.'],
-      [['ranges', 'remove', '1', '--dry-run'], 'Dry run: would remove range 192.0.2.10-192.0.2.49 from pool office and release 5 address(es). Nothing was changed.'],
-      [['ips', 'release', '10.20.1.0', '10.20.1.1', '--dry-run'], 'Dry run: would release 2 address(es): 10.20.1.0, 10.20.1.1. Nothing was changed.'],
-      [['ips', 'import', csv, '--skip-invalid', '--dry-run'], 'Dry run: would import 2 address(es) and skip 1. Nothing was changed.'],
-      [['purge', '--dry-run', '--no-backup', '--yes'], 'would delete 1205 address(es), 1 range(s), 1 pool(s) and 2 network(s). Nothing was changed.'],
-      [['restore', backup, '--dry-run'], 'would replace 2 network(s), 1 pool(s), 1205 address(es), 0 request(s) and 0 user(s) with 2 network(s), 1 pool(s), 1205 address(es)'],
+      [['networks', 'remove', '10.20.0.0/20', '--dry-run'], 'Dry run: would remove network 10.20.0.0/20, 0 ranges and 1200 addresses. Nothing was changed.'],
+      [['pools', 'remove', 'office', '--dry-run'], 'Dry run: would remove pool office, 1 range and 5 addresses. Nothing was changed.'],
+      [['ranges', 'remove', '1', '--dry-run'], 'Dry run: would remove range 192.0.2.10-192.0.2.49 from pool office and release 5 addresses. Nothing was changed.'],
+      [['ips', 'release', '10.20.1.0', '10.20.1.1', '--dry-run'], 'Dry run: would release 2 addresses: 10.20.1.0, 10.20.1.1. Nothing was changed.'],
+      [['ips', 'import', csv, '--skip-invalid', '--dry-run'], 'Dry run: would import 2 addresses and skip 1. Nothing was changed.'],
+      [['purge', '--dry-run', '--no-backup', '--yes'], 'would delete 1205 addresses, 1 range, 1 pool and 2 networks. Nothing was changed.'],
+      [['restore', backup, '--dry-run'], 'would replace 2 networks, 1 pool, 1205 addresses, 0 requests and 0 users with 2 networks, 1 pool, 1205 addresses'],
     ]
     for (const [args, text] of cases) {
       const r = await run(args)
@@ -303,7 +303,7 @@ describe('dry runs and typed confirmations', () => {
   it('reads ips import - from stdin', async () => {
     const r = await run(['ips', 'import', '-', '--dry-run'], {input: 'address,status\n192.0.2.200,RESERVED\n192.0.2.201,RESERVED\n'})
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain('would import 2 address(es)')
+    expect(r.stdout).toContain('would import 2 addresses')
     const real = await run(['ips', 'import', '-', '--json'], {input: '192.0.2.202,RESERVED,,,\n'})
     expect(real.json()).toMatchObject({imported: 1, skipped: 0})
     expect((await db.sql("SELECT status FROM ip WHERE addr = INET_ATON('192.0.2.202')"))[0].status).toBe('RESERVED')

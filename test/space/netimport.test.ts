@@ -94,7 +94,7 @@ describe('networks export and import', () => {
       await writeFile(csv, 'network,10.0.0.0/8,,,,,,\nnetwork,10.1.0.0/16,,,,\n')
       await expect(importSpace(target.pool, csv)).rejects.toThrow('line 2: expected 8 columns')
       await writeFile(csv, 'type,cidr,colour\n')
-      await expect(importSpace(target.pool, csv)).rejects.toThrow('unknown column(s) colour')
+      await expect(importSpace(target.pool, csv)).rejects.toThrow('unknown column colour')
       await expect(importSpace(target.pool, join(dir, 'missing.csv'))).rejects.toMatchObject({kind: 'not-found'})
     } finally {
       await target.drop()

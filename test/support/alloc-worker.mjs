@@ -3,6 +3,7 @@
 import {openDatabase} from '../../dist/src/db/connect.js'
 import {parseDbUrl} from '../../dist/src/db/url.js'
 import {allocate} from '../../dist/src/space/addresses.js'
+import {exitCodeOf} from '../../dist/src/cli/errors.js'
 
 const [url, pool, n] = process.argv.slice(2)
 const db = await openDatabase(parseDbUrl(url))
@@ -12,7 +13,7 @@ try {
     try {
       results.push({address: (await allocate(db.pool, {pool})).addresses[0].address})
     } catch (error) {
-      results.push({exit: error.exit ?? 1, code: error.code ?? String(error.errno ?? ''), message: error.message})
+      results.push({exit: exitCodeOf(error.kind), code: error.code ?? String(error.errno ?? ''), message: error.message})
     }
   }
 } finally {
