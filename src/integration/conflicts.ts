@@ -37,25 +37,67 @@ async function networks(db: Db): Promise<NetRow[]> {
   return rows.map((r) => ({family: Number(r.family) as Family, network: BigInt(r.network), broadcast: BigInt(r.broadcast), prefix: Number(r.prefix), cidr: r.cidr}))
 }
 
+interface Span {
+  family: Family
+  start: bigint
+  end: bigint
+}
+
+const byStart = <T extends Span>(a: T, b: T) => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0)
+
+/**
+ * Every pair [i, j] such that `left[i]` and `right[j]` (inclusive spans) share
+ * a family and at least one address, by sort and sweep: O((n + m) log(n + m) +
+ * pairs + active spans) instead of comparing every span with every other.
+ * Pairs come back ordered by i, then j.
+ */
+export function overlappingPairs(left: readonly Span[], right: readonly Span[]): [number, number][] {
+  type Item = Span & {side: 0 | 1; index: number}
+  const items: Item[] = [...left.map((s, index) => ({...s, side: 0 as const, index})), ...right.map((s, index) => ({...s, side: 1 as const, index}))]
+  items.sort(byStart)
+  const pairs: [number, number][] = []
+  // The spans already passed on each side that may still reach the current start.
+  const active: [Item[], Item[]] = [[], []]
+  let family: Family | undefined
+  for (const item of items) {
+    if (item.family !== family) {
+      family = item.family
+      active[0] = []
+      active[1] = []
+    }
+    // Drop what ends before this span starts: it cannot reach any later span either.
+    for (const side of [0, 1] as const) if (active[side].some((a) => a.end < item.start)) active[side] = active[side].filter((a) => a.end >= item.start)
+    // Everything left on the other side started no later and ends at or after this start: it overlaps.
+    for (const other of active[item.side === 0 ? 1 : 0]) pairs.push(item.side === 0 ? [item.index, other.index] : [other.index, item.index])
+    active[item.side].push(item)
+  }
+  return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+}
+
+interface RangeRow extends Span {
+  pool: string
+}
+
+async function ranges(db: Db): Promise<RangeRow[]> {
+  const [rows] = await db.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id ORDER BY r.family, r.start_addr, r.end_addr, p.name')
+  return rows.map((r) => ({family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr), pool: r.name}))
+}
+
 /** Conflicts between the platform's address space and the master's, naming both sides of each. */
 export async function findConflicts(platform: Db, master: Db): Promise<Conflict[]> {
   const out: Conflict[] = []
-  const masterNets = await networks(master)
-  for (const p of await networks(platform)) {
-    for (const m of masterNets) {
-      if (m.family !== p.family || m.broadcast < p.network || m.network > p.broadcast) continue
-      out.push({kind: m.network === p.network && m.prefix === p.prefix ? 'same network' : 'nested network', platform: p.cidr, master: m.cidr})
-    }
+  const [platformNets, masterNets] = [await networks(platform), await networks(master)]
+  const span = (n: NetRow): Span => ({family: n.family, start: n.network, end: n.broadcast})
+  for (const [i, j] of overlappingPairs(platformNets.map(span), masterNets.map(span))) {
+    const p = platformNets[i]
+    const m = masterNets[j]
+    out.push({kind: m.network === p.network && m.prefix === p.prefix ? 'same network' : 'nested network', platform: p.cidr, master: m.cidr})
   }
-  const [masterRanges] = await master.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id')
-  const [platformRanges] = await platform.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id')
-  const asRange = (r: any) => ({family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})
-  for (const pr of platformRanges) {
-    const p = asRange(pr)
-    for (const mr of masterRanges) {
-      const m = asRange(mr)
-      if (m.family === p.family && m.start <= p.end && m.end >= p.start) out.push({kind: 'overlapping range', platform: `${formatRange(p)} (pool ${pr.name})`, master: `${formatRange(m)} (pool ${mr.name})`})
-    }
+  const [platformRanges, masterRanges] = [await ranges(platform), await ranges(master)]
+  for (const [i, j] of overlappingPairs(platformRanges, masterRanges)) {
+    const p = platformRanges[i]
+    const m = masterRanges[j]
+    out.push({kind: 'overlapping range', platform: `${formatRange(p)} (pool ${p.pool})`, master: `${formatRange(m)} (pool ${m.pool})`})
   }
   const [masterPools] = await master.query<any[]>('SELECT name FROM ippool')
   const names = new Set(masterPools.map((r) => r.name))
