@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
 import {TestSmtp} from '../support/smtp.js'
 import {until} from '../support/wait.js'
 
@@ -198,7 +198,7 @@ describe('IP requests', () => {
     expect(r.stderr).toContain('ipam requests reject')
   })
 
-  it('triages through a terminal by keys: approve, reject with a reason, then quit midway, with a summary', async () => {
+  it.skipIf(!hasPty)('triages through a terminal by keys: approve, reject with a reason, then quit midway, with a summary', async () => {
     const pending = (await run(['requests', 'list', '--json'])).json()
     expect(pending.length).toBeGreaterThanOrEqual(3)
     const [first, second, third] = pending
