@@ -10,6 +10,7 @@ import {tableChecksums} from '../support/checksums.js'
 import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {hasPty, runPty} from '../support/pty.js'
+import {until} from '../support/wait.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const filesIn = (d: string) => (existsSync(d) ? readdirSync(d) : [])
@@ -181,17 +182,17 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     const userHome = tempHome()
     const sandboxDir = join(userHome, '.local', 'share', 'ipam', 'sandbox')
     const {child, done} = start(['sandbox', 'start'], {}, userHome)
-    // server.log is created just before the server process is spawned.
-    while (!existsSync(join(sandboxDir, 'server.log'))) {
+    const serverProcesses = () => spawnSync('pgrep', ['-f', sandboxDir], {encoding: 'utf8'}).stdout.trim()
+    // Signal once the server process runs (not after a fixed pause): the start is then truly under way.
+    await until(async () => {
       if (child.exitCode !== null) throw new Error(`sandbox start ended first: ${(await done).stderr}`)
-      await sleep(10)
-    }
-    await sleep(100)
+      return existsSync(join(sandboxDir, 'server.log')) && serverProcesses() !== ''
+    }, 120_000)
     child.kill('SIGINT')
     const r = await done
     expect(r.code, r.stderr).toBe(130)
-    await sleep(500)
-    const left = spawnSync('pgrep', ['-f', sandboxDir], {encoding: 'utf8'}).stdout.trim()
-    expect(left).toBe('')
+    // the server it had started goes too (polled: its shutdown takes a moment on a loaded machine)
+    await until(() => serverProcesses() === '', 30_000).catch(() => undefined)
+    expect(serverProcesses()).toBe('')
   })
 })

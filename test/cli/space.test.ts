@@ -19,15 +19,27 @@ async function expectSummaryConsistent(db: TestDatabase) {
 }
 
 describe('networks', () => {
+  // Two databases, so that no test depends on another having run (`-t` runs any one alone):
+  // `empty` for the test that adds, `seeded` (the same three networks, added here) for the tests that only read or are refused.
+  let empty: TestDatabase
   let db: TestDatabase
   let run: ReturnType<typeof cliFor>
   beforeAll(async () => {
-    db = await freshDatabase('networks')
+    ;[empty, db] = await Promise.all([freshDatabase('networks_add'), freshDatabase('networks')])
     run = cliFor(db.url)
+    for (const args of [
+      ['networks', 'add', '10.1.0.0/16', '--name', 'campus', '--location', 'paris', '--location', 'lyon'],
+      ['networks', 'add', '2001:db8::/48', '--name', 'v6'],
+      ['networks', 'add', '10.1.2.0/24', '--gateway', '10.1.2.1', '--vlan', '12'],
+    ]) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
   })
-  afterAll(() => db.drop())
+  afterAll(async () => Promise.all([empty.drop(), db.drop()]))
 
   it('adds IPv4 and IPv6 networks, normalized, in text and JSON', async () => {
+    const run = cliFor(empty.url)
     const v4 = await run(['networks', 'add', '10.1.0.0/16', '--name', 'campus', '--location', 'paris', '--location', 'lyon'])
     expect(v4.code).toBe(0)
     expect(v4.stdout).toContain('Added network 10.1.0.0/16')
