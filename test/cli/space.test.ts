@@ -93,23 +93,51 @@ describe('pools, ranges and addresses', () => {
   let db: TestDatabase
   let run: ReturnType<typeof cliFor>
   const home = tempHome()
+  const SEED = [
+    ['networks', 'add', '192.0.2.0/24', '--gateway', '192.0.2.1'],
+    ['networks', 'add', '198.51.100.0/24'],
+    ['networks', 'add', '2001:db8:1::/64'],
+    ['pools', 'add', 'office', '--location', 'paris'],
+    ['pools', 'add', 'v6'],
+    ['ranges', 'add', 'office', '192.0.2.0-192.0.2.9'],
+    ['ranges', 'add', 'v6', '2001:db8:1::/120'],
+  ]
+  /** A PENDING request holding 192.0.2.2 (next-free skips it). */
+  const pendingTwo = (d: TestDatabase) => d.sql("INSERT INTO ip_request (family, addr, network_cidr, status) VALUES (4, 3221225986, '192.0.2.0/24', 'PENDING')")
+  /** The office with .2 requested, .3 ALLOCATED, .4 RESERVED, .5-.9 ALLOCATED; 198.51.100.7 for the printer; 2001:db8:1::1. */
+  const POPULATED = [
+    ['ips', 'allocate', '192.0.2.3', '--assigned-to', 'alice'],
+    ['ips', 'allocate', '192.0.2.4', '--status', 'RESERVED'],
+    ['ips', 'allocate', '--pool', 'office', '--count', '5'],
+    ['ips', 'allocate', '198.51.100.7', '--assigned-to', 'printer', '--description', '3rd floor'],
+    ['ips', 'allocate', '--pool', 'v6'],
+  ]
+  const mine: TestDatabase[] = []
+  /**
+   * A database of the test's own, seeded as the shared one and then by `steps`: each test builds
+   * what it needs, so that none depends on another having run before it (`-t` runs any one alone).
+   */
+  async function own(label: string, steps: string[][] = [], before?: (d: TestDatabase) => Promise<unknown>) {
+    const d = await freshDatabase(label)
+    mine.push(d)
+    const r = cliFor(d.url, home)
+    for (const args of SEED) expect((await r(args)).code, args.join(' ')).toBe(0)
+    await before?.(d)
+    for (const args of steps) {
+      const x = await r(args)
+      expect(x.code, `${args.join(' ')}: ${x.stderr}`).toBe(0)
+    }
+    return {db: d, run: r}
+  }
   beforeAll(async () => {
     db = await freshDatabase('addresses')
     run = cliFor(db.url, home)
-    for (const args of [
-      ['networks', 'add', '192.0.2.0/24', '--gateway', '192.0.2.1'],
-      ['networks', 'add', '198.51.100.0/24'],
-      ['networks', 'add', '2001:db8:1::/64'],
-      ['pools', 'add', 'office', '--location', 'paris'],
-      ['pools', 'add', 'v6'],
-      ['ranges', 'add', 'office', '192.0.2.0-192.0.2.9'],
-      ['ranges', 'add', 'v6', '2001:db8:1::/120'],
-    ]) {
+    for (const args of SEED) {
       const r = await run(args)
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
     }
   })
-  afterAll(() => db.drop())
+  afterAll(async () => Promise.all([db, ...mine].map((d) => d.drop())))
 
   it('refuses ranges outside every network, overlapping ones, and bad pool names', async () => {
     const before = await snapshot(db)
@@ -159,6 +187,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('allocates --count all or nothing, and says how many were free when exhausted', async () => {
+    const {db, run} = await own('addresses_count', [['ips', 'allocate', '--pool', 'office', '--count', '2']], pendingTwo)
     const before = await snapshot(db)
     const tooMany = await run(['ips', 'allocate', '--pool', 'office', '--count', '7', '--json'])
     expect(tooMany.code).toBe(4)
@@ -177,6 +206,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('releases addresses all or nothing', async () => {
+    const {db, run} = await own('addresses_release', [['ips', 'allocate', '192.0.2.3'], ['ips', 'allocate', '--pool', 'v6', '--count', '2']], pendingTwo)
     const before = await snapshot(db)
     const partial = await run(['ips', 'release', '192.0.2.3', '192.0.2.200'])
     expect(partial.code).toBe(3)
@@ -190,6 +220,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('lists and shows addresses with filters, in text and JSON', async () => {
+    const {run} = await own('addresses_list', POPULATED, pendingTwo)
     const all = await run(['ips', 'list', '--json'])
     expect(all.json().map((a: any) => a.address)).toEqual(['192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8', '192.0.2.9', '198.51.100.7', '2001:db8:1::1'])
     const reserved = await run(['ips', 'list', '--status', 'RESERVED', '--json'])
@@ -205,6 +236,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('reports utilization per network and per pool', async () => {
+    const {run} = await own('addresses_use', POPULATED, pendingTwo)
     const list = await run(['networks', 'list', '--json'])
     expect(list.json().find((n: any) => n.cidr === '192.0.2.0/24')).toMatchObject({used: 7, usable: '253'})
     const over = await run(['networks', 'list', '--over', '2', '--json'])
@@ -216,6 +248,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it.skipIf(!hasPty)('asks before removing a range that holds addresses: exit 6 without a terminal, yes through a terminal', async () => {
+    const {db, run} = await own('addresses_range_remove', [['ips', 'allocate', '--pool', 'v6']])
     const ranges = (await run(['ranges', 'list', '--pool', 'v6', '--json'])).json()
     const before = await snapshot(db)
     const refused = await run(['ranges', 'remove', String(ranges[0].id)])
@@ -239,6 +272,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('removes a network with --yes, saying what went', async () => {
+    const {db, run} = await own('addresses_net_remove', [['ips', 'allocate', '198.51.100.7', '--assigned-to', 'printer']])
     const net = await run(['networks', 'remove', '198.51.100.0/24', '--yes'])
     expect(net.code).toBe(0)
     expect(net.stdout).toContain(' and 1 address.')
