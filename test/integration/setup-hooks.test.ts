@@ -96,7 +96,7 @@ describe('integration setup stopped after each step by its afterStep callback fi
 
     const again = await preflight(platform, master, input)
     const done: number[] = []
-    const result = await runSetup(platform, master, again, {email: input.email, backupFile: join(dir, `again-${step}.sql`), afterStep: (n) => done.push(n)})
+    const result = await runSetup(platform, master, again, {email: input.email, backupFile: join(dir, `again-${step}.sql`), afterStep: (n) => void done.push(n)})
     expect(result.alreadyJoined).toBe(step === 4)
     // everything on the master exactly once, nothing left on the platform, the platform joined
     expect(await masterDb.sql('SELECT cidr FROM ipnet')).toEqual([{cidr: `10.${40 + step}.0.0/24`}])
