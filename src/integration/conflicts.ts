@@ -45,10 +45,44 @@ interface Span {
 
 const byStart = <T extends Span>(a: T, b: T) => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0)
 
+/** A binary min-heap of spans by end: the active spans of one side of the sweep. */
+class ByEnd<T extends Span> {
+  readonly items: T[] = []
+  push(x: T): void {
+    const h = this.items
+    h.push(x)
+    for (let i = h.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1
+      if (h[up].end <= h[i].end) break
+      ;[h[up], h[i]] = [h[i], h[up]]
+      i = up
+    }
+  }
+  /** Drops every span that ends before `start`. */
+  dropEndingBefore(start: bigint): void {
+    const h = this.items
+    while (h.length > 0 && h[0].end < start) {
+      const last = h.pop()!
+      if (h.length === 0) break
+      h[0] = last
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let min = i
+        if (l < h.length && h[l].end < h[min].end) min = l
+        if (r < h.length && h[r].end < h[min].end) min = r
+        if (min === i) break
+        ;[h[min], h[i]] = [h[i], h[min]]
+        i = min
+      }
+    }
+  }
+}
+
 /**
  * Every pair [i, j] such that `left[i]` and `right[j]` (inclusive spans) share
- * a family and at least one address, by sort and sweep: O((n + m) log(n + m) +
- * pairs + active spans) instead of comparing every span with every other.
+ * a family and at least one address, by sort and sweep instead of comparing
+ * every span with every other: O((n + m) log(n + m) + pairs).
  * Pairs come back ordered by i, then j.
  */
 export function overlappingPairs(left: readonly Span[], right: readonly Span[]): [number, number][] {
@@ -56,19 +90,19 @@ export function overlappingPairs(left: readonly Span[], right: readonly Span[]):
   const items: Item[] = [...left.map((s, index) => ({...s, side: 0 as const, index})), ...right.map((s, index) => ({...s, side: 1 as const, index}))]
   items.sort(byStart)
   const pairs: [number, number][] = []
-  // The spans already passed on each side that may still reach the current start.
-  const active: [Item[], Item[]] = [[], []]
+  // The spans already passed on each side, kept while they may still reach a later start.
+  let active = [new ByEnd<Item>(), new ByEnd<Item>()] as const
   let family: Family | undefined
   for (const item of items) {
     if (item.family !== family) {
       family = item.family
-      active[0] = []
-      active[1] = []
+      active = [new ByEnd<Item>(), new ByEnd<Item>()]
     }
-    // Drop what ends before this span starts: it cannot reach any later span either.
-    for (const side of [0, 1] as const) if (active[side].some((a) => a.end < item.start)) active[side] = active[side].filter((a) => a.end >= item.start)
+    const other = active[item.side === 0 ? 1 : 0]
+    // What ends before this span starts cannot reach it, nor any later span.
+    other.dropEndingBefore(item.start)
     // Everything left on the other side started no later and ends at or after this start: it overlaps.
-    for (const other of active[item.side === 0 ? 1 : 0]) pairs.push(item.side === 0 ? [item.index, other.index] : [other.index, item.index])
+    for (const o of other.items) pairs.push(item.side === 0 ? [item.index, o.index] : [o.index, item.index])
     active[item.side].push(item)
   }
   return pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1])
