@@ -5,6 +5,7 @@ import {outcome} from '../../src/outcome.js'
 import {openMaster} from '../../src/cli/master.js'
 import {findConflicts, refuseImpossibleJoin, transferPlan} from '../../src/integration/conflicts.js'
 import {refuseCnames, systemCnameResolver} from '../../src/integration/dns.js'
+import {withCnameOverrides} from '../../src/test-hooks.js'
 import {maskedUrl, parseDbUrl} from '../../src/db/url.js'
 import {plural} from '../../src/text.js'
 
@@ -16,7 +17,7 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
 
   public async run() {
     const db = await this.db()
-    await refuseCnames(parseDbUrl(this.flags.master), systemCnameResolver())
+    await refuseCnames(parseDbUrl(this.flags.master), withCnameOverrides(systemCnameResolver()))
     const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
     try {
       const pair = await refuseImpossibleJoin(db, master)

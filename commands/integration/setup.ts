@@ -8,6 +8,7 @@ import {confirmOrRefuse, promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {defaultBackupPath} from '../../src/admin/paths.js'
 import {refuseCnames, systemCnameResolver} from '../../src/integration/dns.js'
+import {crashAfterStepHook, withCnameOverrides} from '../../src/test-hooks.js'
 import {preflight, runSetup} from '../../src/integration/setup.js'
 import {keepMasterPassword} from '../../src/db/profiles.js'
 import {maskedUrl, parseDbUrl} from '../../src/db/url.js'
@@ -36,7 +37,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     else throw usage('the master admin\'s password is needed and there is no terminal to ask on', 'pass it with --password-stdin')
     this.addSecret(password)
     const db = await this.db()
-    await refuseCnames(parseDbUrl(this.flags.master), systemCnameResolver())
+    await refuseCnames(parseDbUrl(this.flags.master), withCnameOverrides(systemCnameResolver()))
     const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
     try {
       const pre = await preflight(db, master, {email, password})
@@ -52,7 +53,7 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
       this.note(`${pre.resuming ? 'Resuming the join' : 'Joining'} ${db.url.database} to ${maskedUrl(master.url)}: ${plural(p.networks, 'network')}, ${plural(p.pools, 'pool')}, ${plural(p.ranges, 'range')}, ${plural(p.pendingRequests, 'pending request')} and ${plural(p.addresses, 'address', 'addresses')} move to the master (addresses as ALLOCATED, without assigned-to names), then this database's address space is deleted; from then on its commands work on the master.`)
       await confirmOrRefuse('Join this platform to the master?', {yes: this.flags.yes, what: 'integration setup'})
       const backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, db.url.database)
-      const result = await runSetup(db, master, pre, {email, backupFile, onStep: (n, text) => this.note(`Step ${n}/4: ${text}`)})
+      const result = await runSetup(db, master, pre, {email, backupFile, onStep: (n, text) => this.note(`Step ${n}/4: ${text}`), afterStep: crashAfterStepHook()})
       if (result.backup) this.note(`Backup of this platform: ${result.backup}`)
       for (const c of result.settings?.copied ?? []) this.note(`Setting ${c.name} copied to the master (it had none): ${c.value}`)
       for (const k of result.settings?.masterKept ?? []) this.note(`Setting ${k.name}: the master's ${k.master} applies from now on (this platform's ${k.platform} is no longer read)`)

@@ -55,9 +55,9 @@ Files
   XDG_CONFIG_HOME         profiles in $XDG_CONFIG_HOME/ipam/config.json
   XDG_DATA_HOME           sandboxes in $XDG_DATA_HOME/ipam/
 
-For the test suite only
-  IPAM_DNS_CNAME_OVERRIDES   JSON map of DNS CNAME answers (integration check)
-  IPAM_TEST_CRASH_AFTER_STEP kills integration setup after a step`,
+Test hooks (for the test suite only; read in src/test-hooks.ts, never set them in use)
+  IPAM_DNS_CNAME_OVERRIDES   JSON map of DNS CNAME answers (integration check and setup)
+  IPAM_TEST_CRASH_AFTER_STEP kills integration setup right after step N`,
   },
   urls: {
     summary: 'database and SMTP URL formats',

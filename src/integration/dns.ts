@@ -6,22 +6,9 @@ import {type DbUrl, maskedUrl} from '../db/url.js'
 
 export type CnameResolver = (host: string) => Promise<string[]>
 
-/**
- * The system resolver, or, for tests, the answers in IPAM_DNS_CNAME_OVERRIDES
- * (a JSON object host -> canonical name) — the seam through which a test
- * presents a CNAME without a DNS server.
- */
-export function systemCnameResolver(env: NodeJS.ProcessEnv = process.env): CnameResolver {
-  let overrides: Record<string, string> = {}
-  if (env.IPAM_DNS_CNAME_OVERRIDES) {
-    try {
-      overrides = JSON.parse(env.IPAM_DNS_CNAME_OVERRIDES)
-    } catch {
-      overrides = {}
-    }
-  }
+/** The system resolver (tests inject their own `CnameResolver` where a resolver is taken). */
+export function systemCnameResolver(): CnameResolver {
   return async (host) => {
-    if (host in overrides) return [overrides[host]]
     try {
       return await dns.resolveCname(host)
     } catch {

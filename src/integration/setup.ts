@@ -53,11 +53,6 @@ export async function preflight(platform: Database, master: Database, input: {em
   return {platformId, masterId, registered, alreadyJoined: false, resuming: pair.resuming, plan: await transferPlan(platform.pool), conflicts}
 }
 
-/** Test hook: IPAM_TEST_CRASH_AFTER_STEP=N kills the process (SIGKILL) right after step N. */
-function crashPoint(step: number): void {
-  if (Number(process.env.IPAM_TEST_CRASH_AFTER_STEP) === step) process.kill(process.pid, 'SIGKILL')
-}
-
 /** What became of the platform's settings: from the join on, the master's are the ones read. */
 export interface SettingsOutcome {
   /** The master had none: the platform's value was copied there. */
@@ -160,7 +155,14 @@ export interface SetupResult {
  * that a crash at any point followed by another run ends with everything on
  * the master exactly once and nothing left on the platform.
  */
-export async function runSetup(platform: Database, master: Database, pre: Preflight, opts: {email: string; backupFile: string; onStep?: (n: number, text: string) => void}): Promise<SetupResult> {
+export async function runSetup(platform: Database, master: Database, pre: Preflight, opts: {
+  email: string
+  backupFile: string
+  /** Called as step n begins. */
+  onStep?: (n: number, text: string) => void
+  /** Called once step n has committed (a test stops setup here, as a crash would, by throwing or killing the process). */
+  afterStep?: (n: number) => void | Promise<void>
+}): Promise<SetupResult> {
   if (pre.alreadyJoined) return {alreadyJoined: true, resumed: false, moved: null, settings: null, backup: null}
   const say = (n: number) => opts.onStep?.(n, SETUP_STEPS[n - 1])
   say(1)
@@ -171,7 +173,7 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
     )
     await audit(tx, {action: 'integration.setup.begin', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email}})
   })
-  crashPoint(1)
+  await opts.afterStep?.(1)
   let backup: string | null = null
   let moved: TransferPlan | null = null
   let settings: SettingsOutcome | null = null
@@ -179,11 +181,11 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
     say(2)
     await writeBackup(platform.pool, opts.backupFile, {database: platform.url.database})
     backup = opts.backupFile
-    crashPoint(2)
+    await opts.afterStep?.(2)
     say(3)
     const name = `${platform.url.database ?? '?'}@${platform.node}`
     ;({moved, settings} = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email), {attempts: 3}))
-    crashPoint(3)
+    await opts.afterStep?.(3)
   }
   say(4)
   await withTransaction(platform.pool, async (tx) => {
@@ -191,7 +193,7 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
     await tx.query("UPDATE ipam_integration SET state = 'JOINED', step = 4, joined_at = CURRENT_TIMESTAMP(6) WHERE id = 1")
     await audit(tx, {action: 'integration.setup', objectType: 'master', objectId: pre.masterId, detail: {master: maskedUrl(master.url), by: opts.email, moved}})
   })
-  crashPoint(4)
+  await opts.afterStep?.(4)
   return {alreadyJoined: false, resumed: pre.resuming || pre.registered, moved, settings, backup}
 }
 

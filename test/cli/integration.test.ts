@@ -9,6 +9,7 @@ import {createAndMigrate} from '../../src/db/admin.js'
 import {parseDbUrl} from '../../src/db/url.js'
 import {cliFor, runCli, tempHome} from '../support/cli.js'
 import {databaseHandle, freshDatabase, type TestDatabase} from '../support/db.js'
+import {hasPty, runPty} from '../support/pty.js'
 
 /** A second, separate MariaDB server for masters: platforms live on the suite's server. */
 let masterServer: ServerState
@@ -326,8 +327,7 @@ describe('a platform whose master is gone for good (#13.10)', () => {
     await platform.drop()
   }, LONG)
 
-  it('on a terminal, --force asks to type the database name', async () => {
-    const {runPty} = await import('../support/pty.js')
+  it.skipIf(!hasPty)('on a terminal, --force asks to type the database name', async () => {
     const master = await masterDatabase()
     const platform = await platformDatabase()
     expect((await setup(platform.run, master.url)).code).toBe(0)

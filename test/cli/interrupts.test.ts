@@ -9,7 +9,8 @@ import {parseDbUrl} from '../../src/db/url.js'
 import {tableChecksums} from '../support/checksums.js'
 import {BIN, cleanEnv, cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
+import {until} from '../support/wait.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const filesIn = (d: string) => (existsSync(d) ? readdirSync(d) : [])
@@ -76,7 +77,7 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     return took
   }
 
-  it('Ctrl-C typed while an import spins: exit 130 and not one row of it', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while an import spins: exit 130 and not one row of it', async () => {
     const empty = await freshDatabase('ctrlc_import')
     try {
       expect((await cliFor(empty.url, home)(['networks', 'add', '10.0.0.0/14'])).code).toBe(0)
@@ -86,28 +87,28 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     }
   })
 
-  it('Ctrl-C typed while a backup spins: exit 130 and no file, not even a partial one', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while a backup spins: exit 130 and no file, not even a partial one', async () => {
     const out = join(dir, 'ctrlc-backup', 'x.ipam-backup.gz')
     await ctrlCUnderSpinner(big, ['backup', '-o', out], 'Writing')
     expect(filesIn(join(dir, 'ctrlc-backup'))).toEqual([])
   })
 
-  it('Ctrl-C typed while a restore spins: exit 130 and the data as it was', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while a restore spins: exit 130 and the data as it was', async () => {
     await ctrlCUnderSpinner(big, ['restore', bigBackup, '--yes'], 'Restoring')
   })
 
-  it('Ctrl-C typed while purge writes its backup, or while it deletes: exit 130, nothing purged', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while purge writes its backup, or while it deletes: exit 130, nothing purged', async () => {
     const backup = join(dir, 'ctrlc-purge', 'p.ipam-backup.gz')
     await ctrlCUnderSpinner(big, ['purge', '--yes', '--backup', backup], 'Writing the backup')
     expect(filesIn(join(dir, 'ctrlc-purge'))).toEqual([])
     await ctrlCUnderSpinner(big, ['purge', '--yes', '--no-backup'], 'Purging')
   })
 
-  it('Ctrl-C typed while networks remove spins: exit 130, the network and its addresses stay', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while networks remove spins: exit 130, the network and its addresses stay', async () => {
     await ctrlCUnderSpinner(big, ['networks', 'remove', '10.0.0.0/14', '--yes'], 'Removing 10.0.0.0/14')
   })
 
-  it('Ctrl-C typed while a large ips allocate --count spins: exit 130, nothing allocated', async () => {
+  it.skipIf(!hasPty)('Ctrl-C typed while a large ips allocate --count spins: exit 130, nothing allocated', async () => {
     await ctrlCUnderSpinner(big, ['ips', 'allocate', '--pool', 'wide', '--count', '400000'], 'Allocating 400000')
   })
 
@@ -143,7 +144,7 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     }
   })
 
-  it('Ctrl-C at a confirmation prompt: exit 130, nothing removed', async () => {
+  it.skipIf(!hasPty)('Ctrl-C at a confirmation prompt: exit 130, nothing removed', async () => {
     const before = await tableChecksums(big)
     const session = runPty(['networks', 'remove', '10.0.0.0/14'], {env: {IPAM_DATABASE_URL: big.url}, home})
     await session.expect('?')
@@ -152,7 +153,7 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     expect(await tableChecksums(big)).toEqual(before)
   })
 
-  it('SIGINT (the signal, not the key) while a prompt waits: exit 130, nothing purged', async () => {
+  it.skipIf(!hasPty)('SIGINT (the signal, not the key) while a prompt waits: exit 130, nothing purged', async () => {
     const before = await tableChecksums(db)
     const session = runPty(['purge', '--backup', join(dir, 'purge.ipam-backup.gz')], {env: {IPAM_DATABASE_URL: db.url}, home})
     await session.expect(/type|Type/)
@@ -161,7 +162,7 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     expect(await tableChecksums(db)).toEqual(before)
   })
 
-  it('Ctrl-C in the middle of triage: exit 130, decisions made stand, the rest stay PENDING', async () => {
+  it.skipIf(!hasPty)('Ctrl-C in the middle of triage: exit 130, decisions made stand, the rest stay PENDING', async () => {
     const ids: number[] = []
     for (const ip of ['10.3.0.1', '10.3.0.2', '10.3.0.3']) ids.push((await run(['requests', 'submit', '--ip', ip, '--json'])).json().id)
     const session = runPty(['requests', 'triage', '--by', 'triager', '--no-color'], {env: {IPAM_DATABASE_URL: db.url}, home})
@@ -181,17 +182,17 @@ describe('interrupts (Ctrl-C, SIGINT) exit 130 with nothing half-written', () =>
     const userHome = tempHome()
     const sandboxDir = join(userHome, '.local', 'share', 'ipam', 'sandbox')
     const {child, done} = start(['sandbox', 'start'], {}, userHome)
-    // server.log is created just before the server process is spawned.
-    while (!existsSync(join(sandboxDir, 'server.log'))) {
+    const serverProcesses = () => spawnSync('pgrep', ['-f', sandboxDir], {encoding: 'utf8'}).stdout.trim()
+    // Signal once the server process runs (not after a fixed pause): the start is then truly under way.
+    await until(async () => {
       if (child.exitCode !== null) throw new Error(`sandbox start ended first: ${(await done).stderr}`)
-      await sleep(10)
-    }
-    await sleep(100)
+      return existsSync(join(sandboxDir, 'server.log')) && serverProcesses() !== ''
+    }, 120_000)
     child.kill('SIGINT')
     const r = await done
     expect(r.code, r.stderr).toBe(130)
-    await sleep(500)
-    const left = spawnSync('pgrep', ['-f', sandboxDir], {encoding: 'utf8'}).stdout.trim()
-    expect(left).toBe('')
+    // the server it had started goes too (polled: its shutdown takes a moment on a loaded machine)
+    await until(() => serverProcesses() === '', 30_000).catch(() => undefined)
+    expect(serverProcesses()).toBe('')
   })
 })

@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
 import {TestSmtp} from '../support/smtp.js'
 import {until} from '../support/wait.js'
 
@@ -28,6 +28,16 @@ describe('IP requests', () => {
     await smtp.stop()
     await db.drop()
   })
+
+  /** A database of its own with the same networks, for a test that must not see what the others did. */
+  async function own(label: string) {
+    const ownDb = await freshDatabase(label)
+    const ownRun = cliFor(ownDb.url, home)
+    for (const args of [['networks', 'add', '192.0.2.0/24', '--name', 'office'], ['networks', 'add', '192.0.2.128/25', '--name', 'office-upper'], ['networks', 'add', '2001:db8:5::/64']]) {
+      expect((await ownRun(args)).code, args.join(' ')).toBe(0)
+    }
+    return {db: ownDb, run: ownRun}
+  }
 
   it('files a PENDING request in the most specific network, by anonymous, and mails support', async () => {
     const r = await run(['requests', 'submit', '--ip', '192.0.2.200', '--email', 'Alice@Example.com', '--region', 'eu-west', '--description', 'build agent', '--json'], {env: mailEnv})
@@ -70,29 +80,42 @@ describe('IP requests', () => {
   })
 
   it('lists requests with the SPEC columns, filters and sort order', async () => {
-    await run(['requests', 'submit', '--ip', '2001:db8:5::10', '--region', 'us-east'])
-    const text = await run(['requests', 'list', '--no-color', '--output', 'table'])
-    expect(text.stdout).toMatch(/ID\s+│\s+IP\s+│\s+Network\s+│\s+Assign Type\s+│\s+Assigned To\s+│\s+Description\s+│\s+Status\s+│\s+Requested At/)
-    expect(text.stdout).toMatch(/192\.0\.2\.200\s+│\s+192\.0\.2\.128\/25\s+│\s+USER\s+│\s+alice@example\.com\s+│\s+build agent\s+│\s+PENDING/)
-    const oldest = (await run(['requests', 'list', '--json'])).json().map((r: any) => r.ip)
-    expect(oldest).toEqual(['192.0.2.200', '192.0.2.20', '2001:db8:5::10'])
-    const newest = (await run(['requests', 'list', '--sort', 'newest', '--json'])).json().map((r: any) => r.ip)
-    expect(newest).toEqual(['2001:db8:5::10', '192.0.2.20', '192.0.2.200'])
-    expect((await run(['requests', 'list', '--region', 'us-east', '--json'])).json()).toHaveLength(1)
-    // A network's requests include those filed in the networks nested in it.
-    expect((await run(['requests', 'list', '--network', '192.0.2.0/24', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200', '192.0.2.20'])
-    expect((await run(['requests', 'list', '--network', '192.0.2.128/25', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200'])
-    const bad = await run(['requests', 'list', '--status', 'MAYBE'])
-    expect(bad.code).toBe(2)
+    const {db, run} = await own('requests_list')
+    try {
+      for (const args of [
+        ['--ip', '192.0.2.200', '--email', 'alice@example.com', '--region', 'eu-west', '--description', 'build agent'],
+        ['--ip', '192.0.2.20'],
+        ['--ip', '2001:db8:5::10', '--region', 'us-east'],
+      ]) expect((await run(['requests', 'submit', ...args])).code, args.join(' ')).toBe(0)
+      const text = await run(['requests', 'list', '--no-color', '--output', 'table'])
+      expect(text.stdout).toMatch(/ID\s+│\s+IP\s+│\s+Network\s+│\s+Assign Type\s+│\s+Assigned To\s+│\s+Description\s+│\s+Status\s+│\s+Requested At/)
+      expect(text.stdout).toMatch(/192\.0\.2\.200\s+│\s+192\.0\.2\.128\/25\s+│\s+USER\s+│\s+alice@example\.com\s+│\s+build agent\s+│\s+PENDING/)
+      const oldest = (await run(['requests', 'list', '--json'])).json().map((r: any) => r.ip)
+      expect(oldest).toEqual(['192.0.2.200', '192.0.2.20', '2001:db8:5::10'])
+      const newest = (await run(['requests', 'list', '--sort', 'newest', '--json'])).json().map((r: any) => r.ip)
+      expect(newest).toEqual(['2001:db8:5::10', '192.0.2.20', '192.0.2.200'])
+      expect((await run(['requests', 'list', '--region', 'us-east', '--json'])).json()).toHaveLength(1)
+      // A network's requests include those filed in the networks nested in it.
+      expect((await run(['requests', 'list', '--network', '192.0.2.0/24', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200', '192.0.2.20'])
+      expect((await run(['requests', 'list', '--network', '192.0.2.128/25', '--json'])).json().map((r: any) => r.ip)).toEqual(['192.0.2.200'])
+      const bad = await run(['requests', 'list', '--status', 'MAYBE'])
+      expect(bad.code).toBe(2)
+    } finally {
+      await db.drop()
+    }
   })
 
   it('approves: the address becomes USED, assigned to the requester, and the requester is mailed', async () => {
-    const [req] = await db.sql("SELECT id FROM ip_request WHERE addr = INET_ATON('192.0.2.200')")
+    const noticed = smtp.received.length
+    const submitted = await run(['requests', 'submit', '--ip', '192.0.2.201', '--email', 'alice@example.com', '--json'], {env: mailEnv})
+    expect(submitted.code, submitted.stderr).toBe(0)
+    const req = {id: submitted.json().id}
+    await until(() => smtp.received.length === noticed + 1) // the notice to support
     const sent = smtp.received.length
     const r = await run(['requests', 'approve', String(req.id), '--by', 'carol', '--json'], {env: mailEnv})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().results).toEqual([expect.objectContaining({id: Number(req.id), ok: true, status: 'APPROVED'})])
-    const ip = await run(['ips', 'show', '192.0.2.200', '--json'])
+    const ip = await run(['ips', 'show', '192.0.2.201', '--json'])
     expect(ip.json()).toMatchObject({status: 'USED', assignedTo: 'alice@example.com', assignType: 'USER'})
     await until(() => smtp.received.length === sent + 1)
     const mail = smtp.received.at(-1)!
@@ -104,8 +127,9 @@ describe('IP requests', () => {
   })
 
   it('refuses to decide a decided request, and keeps going over several ids with a result each', async () => {
-    const [approved] = await db.sql("SELECT id FROM ip_request WHERE status = 'APPROVED'")
-    const [pending] = await db.sql("SELECT id FROM ip_request WHERE addr = INET_ATON('192.0.2.20')")
+    const approved = {id: (await run(['requests', 'submit', '--ip', '192.0.2.21', '--json'])).json().id}
+    expect((await run(['requests', 'approve', String(approved.id)])).code).toBe(0)
+    const pending = {id: (await run(['requests', 'submit', '--ip', '192.0.2.22', '--json'])).json().id}
     const r = await run(['requests', 'reject', String(approved.id), String(pending.id), '999999', '--reason', 'use DHCP', '--json'])
     expect(r.code).toBe(4)
     const results = r.json().results
@@ -131,7 +155,8 @@ describe('IP requests', () => {
     // allocating an address with a PENDING request is refused (exit 4) without --force; taken by hand-written SQL instead
     expect((await run(['ips', 'allocate', '192.0.2.82', '--assigned-to', 'someone-else'])).code).toBe(4)
     await db.sql("INSERT INTO ip (family, addr, status, assigned_to) VALUES (4, INET_ATON('192.0.2.82'), 'ALLOCATED', 'someone-else')")
-    const [decided] = await db.sql("SELECT id FROM ip_request WHERE status = 'REJECTED' LIMIT 1")
+    const decided = {id: (await run(['requests', 'submit', '--ip', '192.0.2.84', '--json'])).json().id}
+    expect((await run(['requests', 'reject', String(decided.id)])).code).toBe(0)
     const r = await run(['requests', 'approve', ...ids, String(decided.id), 'x1', '--json'])
     expect(r.code).toBe(4)
     expect(r.json().results.map((d: any) => [d.ok, d.code ?? null])).toEqual([[true, null], [true, null], [false, 'address_taken'], [true, null], [false, 'already_decided'], [false, 'usage']])
@@ -141,8 +166,6 @@ describe('IP requests', () => {
     expect(ips.map((x: any) => [x.a, x.status, x.assigned_to])).toEqual([
       ['192.0.2.80', 'USED', 'u80@example.com'], ['192.0.2.81', 'USED', 'u81@example.com'], ['192.0.2.82', 'ALLOCATED', 'someone-else'], ['192.0.2.83', 'USED', 'u83@example.com'],
     ])
-    // leave no extra PENDING request behind for the triage test below
-    expect((await run(['requests', 'reject', ids[2]])).code).toBe(0)
   })
 
   it('lets exactly one of two simultaneous approvals (and a reject) of one request win', async () => {
@@ -198,41 +221,57 @@ describe('IP requests', () => {
     expect(r.stderr).toContain('ipam requests reject')
   })
 
-  it('triages through a terminal by keys: approve, reject with a reason, then quit midway, with a summary', async () => {
-    const pending = (await run(['requests', 'list', '--json'])).json()
-    expect(pending.length).toBeGreaterThanOrEqual(3)
-    const [first, second, third] = pending
-    const session = runPty(['requests', 'triage', '--by', 'triager', '--no-color'], {env: {IPAM_DATABASE_URL: db.url}, home})
-    await session.expect(`Request #${first.id}`)
-    await session.expect(`Decide #${first.id}`)
-    session.write('a')
-    await session.expect(`→ approved #${first.id}`)
-    await session.expect(`Request #${second.id}`)
-    // the second is 192.0.2.30, which bob holds: the card says so before the decision
-    expect(second.ip).toBe('192.0.2.30')
-    await session.expect('Conflict     address already ALLOCATED to bob')
-    await session.expect(`Decide #${second.id}`)
-    session.write('r')
-    await session.expect('Reason (optional)')
-    session.write('duplicate of an older request\r')
-    await session.expect(`→ rejected #${second.id}: duplicate of an older request`)
-    await session.expect(`Request #${third.id}`)
-    await session.expect(`Decide #${third.id}`)
-    session.write('q')
-    await session.expect('Triage summary')
-    expect((await session.exited()).code).toBe(0)
-    expect(session.output).toMatch(/1 approved, 1 rejected, 0 skipped/)
-    const rows = await db.sql('SELECT id, status, reason, decided_by FROM ip_request WHERE id IN (?) ORDER BY id', [[first.id, second.id, third.id]])
-    expect(rows.map((r: any) => [r.status, r.reason, r.decided_by])).toEqual([
-      ['APPROVED', null, 'triager'],
-      ['REJECTED', 'duplicate of an older request', 'triager'],
-      ['PENDING', null, null],
-    ])
+  it.skipIf(!hasPty)('triages through a terminal by keys: approve, reject with a reason, then quit midway, with a summary', async () => {
+    const {db, run} = await own('requests_triage')
+    try {
+      // three PENDING requests, the second for an address bob holds
+      for (const ip of ['192.0.2.20', '192.0.2.30', '2001:db8:5::10']) expect((await run(['requests', 'submit', '--ip', ip])).code, ip).toBe(0)
+      await db.sql("INSERT INTO ip (family, addr, status, assigned_to) VALUES (4, INET_ATON('192.0.2.30'), 'ALLOCATED', 'bob')")
+      const pending = (await run(['requests', 'list', '--json'])).json()
+      expect(pending).toHaveLength(3)
+      const [first, second, third] = pending
+      const session = runPty(['requests', 'triage', '--by', 'triager', '--no-color'], {env: {IPAM_DATABASE_URL: db.url}, home})
+      await session.expect(`Request #${first.id}`)
+      await session.expect(`Decide #${first.id}`)
+      session.write('a')
+      await session.expect(`→ approved #${first.id}`)
+      await session.expect(`Request #${second.id}`)
+      // the second is 192.0.2.30, which bob holds: the card says so before the decision
+      expect(second.ip).toBe('192.0.2.30')
+      await session.expect('Conflict     address already ALLOCATED to bob')
+      await session.expect(`Decide #${second.id}`)
+      session.write('r')
+      await session.expect('Reason (optional)')
+      session.write('duplicate of an older request\r')
+      await session.expect(`→ rejected #${second.id}: duplicate of an older request`)
+      await session.expect(`Request #${third.id}`)
+      await session.expect(`Decide #${third.id}`)
+      session.write('q')
+      await session.expect('Triage summary')
+      expect((await session.exited()).code).toBe(0)
+      expect(session.output).toMatch(/1 approved, 1 rejected, 0 skipped/)
+      const rows = await db.sql('SELECT id, status, reason, decided_by FROM ip_request WHERE id IN (?) ORDER BY id', [[first.id, second.id, third.id]])
+      expect(rows.map((r: any) => [r.status, r.reason, r.decided_by])).toEqual([
+        ['APPROVED', null, 'triager'],
+        ['REJECTED', 'duplicate of an older request', 'triager'],
+        ['PENDING', null, null],
+      ])
+    } finally {
+      await db.drop()
+    }
   })
 
   it('writes every decision to the audit log', async () => {
-    const log = (await run(['log', '--action', 'requests', '--limit', '100', '--json'])).json()
-    const actions = new Set(log.map((e: any) => e.action))
-    for (const a of ['requests.submit', 'requests.approve', 'requests.reject']) expect(actions).toContain(a)
+    const {db, run} = await own('requests_audit')
+    try {
+      const ids = []
+      for (const ip of ['192.0.2.20', '192.0.2.21']) ids.push(String((await run(['requests', 'submit', '--ip', ip, '--json'])).json().id))
+      expect((await run(['requests', 'approve', ids[0]])).code).toBe(0)
+      expect((await run(['requests', 'reject', ids[1], '--reason', 'no'])).code).toBe(0)
+      const log = (await run(['log', '--action', 'requests', '--limit', '100', '--json'])).json()
+      expect(log.map((e: any) => e.action).sort()).toEqual(['requests.approve', 'requests.reject', 'requests.submit', 'requests.submit'])
+    } finally {
+      await db.drop()
+    }
   })
 })

@@ -31,9 +31,11 @@ describe('ipam serve', () => {
     expect(row).toEqual({email: 'alice@example.com', ip_range: '192.0.2.0/24', region: 'eu', description: 'ci runner', requested_by: 'anonymous', status: 'PENDING'})
   })
 
-  it('answers the documented refusal when a PENDING request exists', async () => {
-    const r = await post(server.base, 'ip=192.0.2.10')
-    expect(r.text).toBe('{"valid":false,"message":"Failed to create request"}')
+  it('answers the documented refusal with 409 when a PENDING request exists, and files no second one', async () => {
+    expect(await post(server.base, 'ip=192.0.2.40')).toEqual({status: 200, text: '{"valid":true,"message":"IP request created"}'})
+    const r = await post(server.base, 'ip=192.0.2.40&email=mallory%40example.com')
+    expect(r).toEqual({status: 409, text: '{"valid":false,"message":"Failed to create request"}'})
+    expect(await db.sql("SELECT email, status FROM ip_request WHERE addr = INET_ATON('192.0.2.40')")).toEqual([{email: null, status: 'PENDING'}])
   })
 
   it('accepts JSON bodies', async () => {

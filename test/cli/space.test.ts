@@ -2,19 +2,13 @@ import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {tableChecksums} from '../support/checksums.js'
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
 
-/** Every table's row count and checksum, to prove a refusal changed nothing. */
-async function snapshot(db: TestDatabase) {
-  const out: Record<string, unknown> = {}
-  for (const t of ['ipnet', 'ippool', 'ippool_range', 'ip', 'ip_request', 'ipam_ip_block']) {
-    const [row] = await db.sql(`CHECKSUM TABLE ${t}`)
-    out[t] = row.Checksum
-  }
-  return out
-}
+/** Every table's row count and checksum, audit log and outbox included, to prove a refusal changed nothing. */
+const snapshot = tableChecksums
 
 /** The block summary kept by triggers agrees with the addresses. */
 async function expectSummaryConsistent(db: TestDatabase) {
@@ -25,15 +19,27 @@ async function expectSummaryConsistent(db: TestDatabase) {
 }
 
 describe('networks', () => {
+  // Two databases, so that no test depends on another having run (`-t` runs any one alone):
+  // `empty` for the test that adds, `seeded` (the same three networks, added here) for the tests that only read or are refused.
+  let empty: TestDatabase
   let db: TestDatabase
   let run: ReturnType<typeof cliFor>
   beforeAll(async () => {
-    db = await freshDatabase('networks')
+    ;[empty, db] = await Promise.all([freshDatabase('networks_add'), freshDatabase('networks')])
     run = cliFor(db.url)
+    for (const args of [
+      ['networks', 'add', '10.1.0.0/16', '--name', 'campus', '--location', 'paris', '--location', 'lyon'],
+      ['networks', 'add', '2001:db8::/48', '--name', 'v6'],
+      ['networks', 'add', '10.1.2.0/24', '--gateway', '10.1.2.1', '--vlan', '12'],
+    ]) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
   })
-  afterAll(() => db.drop())
+  afterAll(async () => Promise.all([empty.drop(), db.drop()]))
 
   it('adds IPv4 and IPv6 networks, normalized, in text and JSON', async () => {
+    const run = cliFor(empty.url)
     const v4 = await run(['networks', 'add', '10.1.0.0/16', '--name', 'campus', '--location', 'paris', '--location', 'lyon'])
     expect(v4.code).toBe(0)
     expect(v4.stdout).toContain('Added network 10.1.0.0/16')
@@ -87,23 +93,51 @@ describe('pools, ranges and addresses', () => {
   let db: TestDatabase
   let run: ReturnType<typeof cliFor>
   const home = tempHome()
+  const SEED = [
+    ['networks', 'add', '192.0.2.0/24', '--gateway', '192.0.2.1'],
+    ['networks', 'add', '198.51.100.0/24'],
+    ['networks', 'add', '2001:db8:1::/64'],
+    ['pools', 'add', 'office', '--location', 'paris'],
+    ['pools', 'add', 'v6'],
+    ['ranges', 'add', 'office', '192.0.2.0-192.0.2.9'],
+    ['ranges', 'add', 'v6', '2001:db8:1::/120'],
+  ]
+  /** A PENDING request holding 192.0.2.2 (next-free skips it). */
+  const pendingTwo = (d: TestDatabase) => d.sql("INSERT INTO ip_request (family, addr, network_cidr, status) VALUES (4, 3221225986, '192.0.2.0/24', 'PENDING')")
+  /** The office with .2 requested, .3 ALLOCATED, .4 RESERVED, .5-.9 ALLOCATED; 198.51.100.7 for the printer; 2001:db8:1::1. */
+  const POPULATED = [
+    ['ips', 'allocate', '192.0.2.3', '--assigned-to', 'alice'],
+    ['ips', 'allocate', '192.0.2.4', '--status', 'RESERVED'],
+    ['ips', 'allocate', '--pool', 'office', '--count', '5'],
+    ['ips', 'allocate', '198.51.100.7', '--assigned-to', 'printer', '--description', '3rd floor'],
+    ['ips', 'allocate', '--pool', 'v6'],
+  ]
+  const mine: TestDatabase[] = []
+  /**
+   * A database of the test's own, seeded as the shared one and then by `steps`: each test builds
+   * what it needs, so that none depends on another having run before it (`-t` runs any one alone).
+   */
+  async function own(label: string, steps: string[][] = [], before?: (d: TestDatabase) => Promise<unknown>) {
+    const d = await freshDatabase(label)
+    mine.push(d)
+    const r = cliFor(d.url, home)
+    for (const args of SEED) expect((await r(args)).code, args.join(' ')).toBe(0)
+    await before?.(d)
+    for (const args of steps) {
+      const x = await r(args)
+      expect(x.code, `${args.join(' ')}: ${x.stderr}`).toBe(0)
+    }
+    return {db: d, run: r}
+  }
   beforeAll(async () => {
     db = await freshDatabase('addresses')
     run = cliFor(db.url, home)
-    for (const args of [
-      ['networks', 'add', '192.0.2.0/24', '--gateway', '192.0.2.1'],
-      ['networks', 'add', '198.51.100.0/24'],
-      ['networks', 'add', '2001:db8:1::/64'],
-      ['pools', 'add', 'office', '--location', 'paris'],
-      ['pools', 'add', 'v6'],
-      ['ranges', 'add', 'office', '192.0.2.0-192.0.2.9'],
-      ['ranges', 'add', 'v6', '2001:db8:1::/120'],
-    ]) {
+    for (const args of SEED) {
       const r = await run(args)
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
     }
   })
-  afterAll(() => db.drop())
+  afterAll(async () => Promise.all([db, ...mine].map((d) => d.drop())))
 
   it('refuses ranges outside every network, overlapping ones, and bad pool names', async () => {
     const before = await snapshot(db)
@@ -153,6 +187,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('allocates --count all or nothing, and says how many were free when exhausted', async () => {
+    const {db, run} = await own('addresses_count', [['ips', 'allocate', '--pool', 'office', '--count', '2']], pendingTwo)
     const before = await snapshot(db)
     const tooMany = await run(['ips', 'allocate', '--pool', 'office', '--count', '7', '--json'])
     expect(tooMany.code).toBe(4)
@@ -171,6 +206,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('releases addresses all or nothing', async () => {
+    const {db, run} = await own('addresses_release', [['ips', 'allocate', '192.0.2.3'], ['ips', 'allocate', '--pool', 'v6', '--count', '2']], pendingTwo)
     const before = await snapshot(db)
     const partial = await run(['ips', 'release', '192.0.2.3', '192.0.2.200'])
     expect(partial.code).toBe(3)
@@ -184,6 +220,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('lists and shows addresses with filters, in text and JSON', async () => {
+    const {run} = await own('addresses_list', POPULATED, pendingTwo)
     const all = await run(['ips', 'list', '--json'])
     expect(all.json().map((a: any) => a.address)).toEqual(['192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8', '192.0.2.9', '198.51.100.7', '2001:db8:1::1'])
     const reserved = await run(['ips', 'list', '--status', 'RESERVED', '--json'])
@@ -199,6 +236,7 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('reports utilization per network and per pool', async () => {
+    const {run} = await own('addresses_use', POPULATED, pendingTwo)
     const list = await run(['networks', 'list', '--json'])
     expect(list.json().find((n: any) => n.cidr === '192.0.2.0/24')).toMatchObject({used: 7, usable: '253'})
     const over = await run(['networks', 'list', '--over', '2', '--json'])
@@ -209,7 +247,8 @@ describe('pools, ranges and addresses', () => {
     expect(pools.json().map((p: any) => p.name)).toEqual(['v6'])
   })
 
-  it('asks before removing a range that holds addresses: exit 6 without a terminal, yes through a terminal', async () => {
+  it.skipIf(!hasPty)('asks before removing a range that holds addresses: exit 6 without a terminal, yes through a terminal', async () => {
+    const {db, run} = await own('addresses_range_remove', [['ips', 'allocate', '--pool', 'v6']])
     const ranges = (await run(['ranges', 'list', '--pool', 'v6', '--json'])).json()
     const before = await snapshot(db)
     const refused = await run(['ranges', 'remove', String(ranges[0].id)])
@@ -232,9 +271,8 @@ describe('pools, ranges and addresses', () => {
     expect(await db.sql('SELECT * FROM ip WHERE family = 6')).toEqual([])
   })
 
-  it('removes a pool or network with --yes, saying what went', async () => {
-    const pool = await run(['pools', 'remove', 'v6', '--yes', '--json'])
-    expect(pool.json()).toMatchObject({addresses: 0, ranges: 0})
+  it('removes a network with --yes, saying what went', async () => {
+    const {db, run} = await own('addresses_net_remove', [['ips', 'allocate', '198.51.100.7', '--assigned-to', 'printer']])
     const net = await run(['networks', 'remove', '198.51.100.0/24', '--yes'])
     expect(net.code).toBe(0)
     expect(net.stdout).toContain(' and 1 address.')
@@ -242,9 +280,102 @@ describe('pools, ranges and addresses', () => {
   })
 
   it('writes every change to the audit log', async () => {
-    const log = await run(['log', '--limit', '200', '--json'])
-    const actions = new Set(log.json().map((e: any) => e.action))
-    for (const a of ['networks.add', 'networks.remove', 'pools.add', 'pools.remove', 'ranges.add', 'ranges.remove', 'ips.allocate', 'ips.release']) expect(actions).toContain(a)
+    // its own database and commands: it does not depend on the tests above having run
+    const own = await freshDatabase('addresses_audit')
+    const ownRun = cliFor(own.url)
+    try {
+      for (const args of [
+        ['networks', 'add', '10.61.0.0/24'],
+        ['networks', 'add', '10.62.0.0/24'],
+        ['pools', 'add', 'a'],
+        ['ranges', 'add', 'a', '10.61.0.10-10.61.0.19'],
+        ['ips', 'allocate', '--pool', 'a'],
+        ['ips', 'release', '10.61.0.10'],
+        ['ranges', 'remove', 'RANGE', '--yes'],
+        ['pools', 'remove', 'a', '--yes'],
+        ['networks', 'remove', '10.62.0.0/24', '--yes'],
+      ]) {
+        const [range] = await own.sql('SELECT id FROM ippool_range')
+        const r = await ownRun(args.map((a) => (a === 'RANGE' ? String(range?.id) : a)))
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+      }
+      const log = await ownRun(['log', '--limit', '200', '--json'])
+      const actions = log.json().map((e: any) => e.action).sort()
+      expect(actions).toEqual(['ips.allocate', 'ips.release', 'networks.add', 'networks.add', 'networks.remove', 'pools.add', 'pools.remove', 'ranges.add', 'ranges.remove'])
+    } finally {
+      await own.drop()
+    }
+  })
+})
+
+describe('ips list --json and pools remove, each on its own database', () => {
+  it('ips list --json gives each address whole: network, status, assigned-to, type, description, hostname', async () => {
+    const db = await freshDatabase('ips_list_json')
+    const run = cliFor(db.url)
+    try {
+      for (const args of [
+        ['networks', 'add', '192.0.2.0/24'],
+        ['networks', 'add', '192.0.2.128/25'],
+        ['networks', 'add', '2001:db8:7::/64'],
+        ['ips', 'allocate', '192.0.2.5', '--assigned-to', 'alice', '--assign-type', 'vm', '--description', 'build box', '--hostname', 'build.example.com'],
+        ['ips', 'allocate', '192.0.2.200', '--status', 'RESERVED'],
+        ['ips', 'allocate', '2001:db8:7::9', '--status', 'USED', '--assigned-to', 'printer'],
+      ]) {
+        const r = await run(args)
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+      }
+      const list = await run(['ips', 'list', '--json'])
+      expect(list.code).toBe(0)
+      const time = expect.stringMatching(/^\d{4}-\d\d-\d\d/)
+      expect(list.json()).toEqual([
+        {address: '192.0.2.5', family: 4, status: 'ALLOCATED', assignedTo: 'alice', assignType: 'VM', description: 'build box', hostname: 'build.example.com', mac: null, network: '192.0.2.0/24', createdAt: time, updatedAt: time},
+        // the most specific network holds it
+        {address: '192.0.2.200', family: 4, status: 'RESERVED', assignedTo: null, assignType: null, description: null, hostname: null, mac: null, network: '192.0.2.128/25', createdAt: time, updatedAt: time},
+        {address: '2001:db8:7::9', family: 6, status: 'USED', assignedTo: 'printer', assignType: null, description: null, hostname: null, mac: null, network: '2001:db8:7::/64', createdAt: time, updatedAt: time},
+      ])
+    } finally {
+      await db.drop()
+    }
+  })
+
+  it('removes a pool with its ranges and addresses with --yes, saying what went, and leaves other pools alone', async () => {
+    const db = await freshDatabase('pool_remove')
+    const run = cliFor(db.url)
+    try {
+      for (const args of [
+        ['networks', 'add', '10.60.0.0/24'],
+        ['networks', 'add', '2001:db8:60::/64'],
+        ['pools', 'add', 'doomed'],
+        ['pools', 'add', 'kept'],
+        ['ranges', 'add', 'doomed', '10.60.0.10-10.60.0.19'],
+        ['ranges', 'add', 'doomed', '2001:db8:60::10-2001:db8:60::1f'],
+        ['ranges', 'add', 'kept', '10.60.0.100-10.60.0.109'],
+        ['ips', 'allocate', '--pool', 'doomed', '--count', '3'],
+        ['ips', 'allocate', '2001:db8:60::15', '--pool', 'doomed'],
+        ['ips', 'allocate', '--pool', 'kept'],
+        ['ips', 'allocate', '10.60.0.50'],
+      ]) {
+        const r = await run(args)
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+      }
+      const refused = await run(['pools', 'remove', 'doomed'])
+      expect(refused.code).toBe(6)
+      const text = await run(['pools', 'remove', 'doomed', '--yes'])
+      expect(text.code, text.stderr).toBe(0)
+      expect(text.stderr).toContain('Removing pool doomed also removes 2 ranges and 4 addresses.')
+      expect(text.stdout).toContain('Removed pool doomed, 2 ranges and 4 addresses.')
+      expect(await db.sql("SELECT name FROM ippool")).toEqual([{name: 'kept'}])
+      expect((await db.sql('SELECT INET_NTOA(start_addr) AS s FROM ippool_range')).map((r: any) => r.s)).toEqual(['10.60.0.100'])
+      // the pool's addresses went; the other pool's and the one outside every pool stayed
+      expect((await db.sql('SELECT INET_NTOA(addr) AS a FROM ip WHERE family = 4 ORDER BY addr')).map((r: any) => r.a)).toEqual(['10.60.0.50', '10.60.0.100'])
+      expect(await db.sql('SELECT addr FROM ip WHERE family = 6')).toEqual([])
+      const log = await db.sql("SELECT detail FROM ipam_audit WHERE action = 'pools.remove'")
+      expect(log).toHaveLength(1)
+      expect(typeof log[0].detail === 'string' ? JSON.parse(log[0].detail) : log[0].detail).toMatchObject({name: 'doomed', addresses: 4, ranges: 2})
+      await expectSummaryConsistent(db)
+    } finally {
+      await db.drop()
+    }
   })
 })
 

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cleanEnv, cliFor, ROOT, runCli, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
 
 const LONG = 'a build agent for the nightly integration pipeline of the payments team, racked in row 7'
 
@@ -47,7 +47,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
   })
 
   for (const cols of [80, 120]) {
-    it(`fits tables to ${cols} columns: free text cut with …, addresses never cut`, async () => {
+    it.skipIf(!hasPty)(`fits tables to ${cols} columns: free text cut with …, addresses never cut`, async () => {
       const {code, output} = await onTerminal(['requests', 'list'], {cols})
       expect(code).toBe(0)
       for (const line of lines(output)) expect(line.length, line).toBeLessThanOrEqual(cols)
@@ -57,7 +57,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
       expect(output).not.toContain(LONG)
     })
 
-    it(`streams ips list at ${cols} columns with the Address column as wide as its widest value`, async () => {
+    it.skipIf(!hasPty)(`streams ips list at ${cols} columns with the Address column as wide as its widest value`, async () => {
       const {code, output} = await onTerminal(['ips', 'list', '--no-pager'], {cols})
       expect(code).toBe(0)
       const shown = lines(output)
@@ -69,13 +69,13 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     })
   }
 
-  it('shows everything with --wide', async () => {
+  it.skipIf(!hasPty)('shows everything with --wide', async () => {
     const {output} = await onTerminal(['requests', 'list', '--wide'], {cols: 80})
     expect(output).toContain(LONG)
     expect(output).toContain('someone.with.a.long.name@example.com')
   })
 
-  it('pages a list longer than the screen through $PAGER, and prints a short one straight', async () => {
+  it.skipIf(!hasPty)('pages a list longer than the screen through $PAGER, and prints a short one straight', async () => {
     const paged = await onTerminal(['ips', 'list'], {cols: 120, env: {PAGER: 'sed -e s/^/paged:/'}})
     expect(paged.code).toBe(0)
     const shown = lines(paged.output)
@@ -89,7 +89,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     expect(lines(straight.output)).toHaveLength(61)
   })
 
-  it('pages through a shell command line and through less -FRX by default', async () => {
+  it.skipIf(!hasPty)('pages through a shell command line and through less -FRX by default', async () => {
     const piped = await onTerminal(['log', '--limit', '100'], {cols: 120, rows: 6, env: {PAGER: "awk '{print \"pg>\" $0}'"}})
     expect(piped.code).toBe(0)
     expect(lines(piped.output).every((l) => l.startsWith('pg>'))).toBe(true)
@@ -99,7 +99,7 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     expect(less.output).toContain('198.51.100.0/24')
   })
 
-  it('pages through less -FRX by default: q quits with exit 0; Ctrl-C waits for the pager, then exits 130', async () => {
+  it.skipIf(!hasPty)('pages through less -FRX by default: q quits with exit 0; Ctrl-C waits for the pager, then exits 130', async () => {
     const env = {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8', COLUMNS: '120', PAGER: undefined, LESS: undefined}
     const quit = runPty(['ips', 'list'], {cols: 120, rows: 10, home, env})
     await quit.expect('198.51.100.100')
@@ -175,7 +175,7 @@ describe('quitting the pager early', () => {
     await db?.drop()
   })
 
-  it('ends ips list quietly with exit 0 when the reader quits the pager mid-stream', async () => {
+  it.skipIf(!hasPty)('ends ips list quietly with exit 0 when the reader quits the pager mid-stream', async () => {
     const session = runPty(['ips', 'list'], {cols: 120, rows: 10, home, env: {IPAM_DATABASE_URL: db.url, COLUMNS: '120', PAGER: undefined, LESS: undefined}})
     await session.expect('10.0.1.0')
     session.write('q')
@@ -367,7 +367,7 @@ describe('dry runs and typed confirmations', () => {
     expect(hidden.stdout).not.toMatch(/^\s+complete\s/m)
   })
 
-  it('asks for the typed network name before removing more than 1,000 addresses', async () => {
+  it.skipIf(!hasPty)('asks for the typed network name before removing more than 1,000 addresses', async () => {
     const session = runPty(['networks', 'remove', '10.20.0.0/20'], {home, env: {IPAM_DATABASE_URL: db.url}})
     await session.expect('Type the network (10.20.0.0/20)')
     session.write('y\r')
@@ -376,7 +376,7 @@ describe('dry runs and typed confirmations', () => {
     expect((await db.sql("SELECT COUNT(*) AS n FROM ipnet WHERE cidr = '10.20.0.0/20'"))[0].n).toBe('1')
   })
 
-  it('asks for the typed database name before restoring over more than 1,000 addresses', async () => {
+  it.skipIf(!hasPty)('asks for the typed database name before restoring over more than 1,000 addresses', async () => {
     const backup = join(home, 'typed.ipam-backup.gz')
     expect((await run(['backup', '-o', backup])).code).toBe(0)
     const session = runPty(['restore', backup], {home, env: {IPAM_DATABASE_URL: db.url}})

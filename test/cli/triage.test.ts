@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
-import {runPty} from '../support/pty.js'
+import {hasPty, runPty} from '../support/pty.js'
 
 describe('triage decides only by a key, on a card the user has seen', () => {
   let db: TestDatabase
@@ -33,7 +33,7 @@ describe('triage decides only by a key, on a card the user has seen', () => {
   const statuses = async (ids: number[]) => (await db.sql('SELECT status FROM ip_request WHERE id IN (?) ORDER BY id', [ids])).map((r: any) => r.status)
   const triage = () => runPty(['requests', 'triage', '--no-color', '--by', 'triager'], {env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8'}, home})
 
-  it('names the keys in the footer and confirms each decision on its card in one line', async () => {
+  it.skipIf(!hasPty)('names the keys in the footer and confirms each decision on its card in one line', async () => {
     const [a, b, c] = await freshRequests(3)
     const session = triage()
     await session.expect(`Decide #${a.id}: a approve · r reject · s skip · q quit`)
@@ -52,7 +52,7 @@ describe('triage decides only by a key, on a card the user has seen', () => {
     expect(await statuses([a.id, b.id, c.id])).toEqual(['APPROVED', 'PENDING', 'REJECTED'])
   })
 
-  it('Enter alone (or an arrow key) decides nothing, even pressed many times', async () => {
+  it.skipIf(!hasPty)('Enter alone (or an arrow key) decides nothing, even pressed many times', async () => {
     const [a] = await freshRequests(1)
     const session = triage()
     await session.expect(`Decide #${a.id}`)
@@ -64,7 +64,7 @@ describe('triage decides only by a key, on a card the user has seen', () => {
     expect(await statuses([a.id])).toEqual(['PENDING'])
   })
 
-  it('a card whose address is taken says so, and Enter does not approve it', async () => {
+  it.skipIf(!hasPty)('a card whose address is taken says so, and Enter does not approve it', async () => {
     const [a] = await freshRequests(1)
     // `ips allocate` refuses an address with a PENDING request (exit 4), so it is taken by hand-written SQL
     expect((await run(['ips', 'allocate', a.ip, '--assigned-to', 'bob'])).code).toBe(4)
@@ -81,7 +81,7 @@ describe('triage decides only by a key, on a card the user has seen', () => {
     expect((await db.sql('SELECT assigned_to FROM ip WHERE family = 4 AND addr = INET_ATON(?)', [a.ip]))[0].assigned_to).toBe('bob')
   })
 
-  it('keys typed before a card is drawn are thrown away', async () => {
+  it.skipIf(!hasPty)('keys typed before a card is drawn are thrown away', async () => {
     const [a, b] = await freshRequests(2)
     const session = triage()
     // typed at once, long before the first card can be on the screen

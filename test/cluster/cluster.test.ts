@@ -207,7 +207,7 @@ describe('a 3-node Galera cluster', () => {
     expect(await onNode(2, 'c_isolated', 'SELECT cidr FROM ipnet')).toEqual([{cidr: '198.18.0.0/24'}])
   })
 
-  it('a node SIGKILLed in the middle of a batch allocation: exit 5, a re-run finishes through the next host, nothing lost or doubled', async () => {
+  it('a node SIGKILLed during a batch allocation: exit 5 unless the commit got in first (then 0), a re-run finishes through the next host, nothing lost or doubled', async () => {
     const run = await migrated('c_kill')
     for (const args of [
       ['networks', 'add', '10.50.0.0/16'],
@@ -234,7 +234,10 @@ describe('a 3-node Galera cluster', () => {
     await killNode(dir, 1)
     const r: CliResult = await command
     expect(r.stderr).toMatch(/Galera node node2/)
-    expect([0, 5]).toContain(r.code)
+    // Exit 0 is legitimate, not a bug let through: the kill is sent after the watcher saw 2,000 of 20,000
+    // rows, and on a loaded machine the rest and the commit can reach the survivors before SIGKILL lands.
+    // Then the batch is there exactly once (firstRun below counts it); any other code is wrong.
+    expect([0, 5], `exit ${r.code}: ${r.stderr}`).toContain(r.code)
     if (r.code === 5) expect(r.json().error).toMatchObject({code: 'connection_lost', message: expect.stringMatching(/lost the connection to the database/)})
     const firstRun = r.code === 0 ? 20_000 : 0
 

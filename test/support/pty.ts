@@ -1,6 +1,16 @@
-import * as pty from 'node-pty'
+import type * as NodePty from 'node-pty'
 
 import {BIN, cleanEnv, tempHome} from './cli.js'
+
+/**
+ * node-pty is an optional native module: without it only the terminal tests
+ * cannot run. Test files import `hasPty` and mark their PTY tests
+ * `it.skipIf(!hasPty)` (or `describe.skipIf`), so that the rest of the file
+ * still runs. IPAM_TEST_NO_PTY=1 pretends node-pty is missing (to check that).
+ */
+const pty: typeof NodePty | undefined = process.env.IPAM_TEST_NO_PTY === '1' ? undefined : await import('node-pty').then((m) => ((m as {default?: typeof NodePty}).default ?? m) as typeof NodePty, () => undefined)
+
+export const hasPty = pty !== undefined
 
 /** Strips ANSI escapes so that tests can look for plain text on the screen. */
 export function plain(text: string): string {
@@ -23,6 +33,7 @@ export interface PtySession {
 
 /** Runs the built CLI on a real pseudo-terminal (stdin, stdout and stderr are all the terminal). */
 export function runPty(args: string[], opts: {env?: Record<string, string | undefined>; home?: string; cols?: number; rows?: number} = {}): PtySession {
+  if (!pty) throw new Error('node-pty is not available: mark this test it.skipIf(!hasPty)')
   const env = cleanEnv(opts.home ?? tempHome(), {TERM: 'xterm-256color', ...opts.env}) as Record<string, string>
   const term = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: opts.cols ?? 120, rows: opts.rows ?? 40, env})
   let output = ''
