@@ -75,11 +75,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A list command's rows, as a table, TSV or CSV (see src/cli/listing.ts). */
   protected async list(columns: ListColumn[], rows: Cell[][]): Promise<void> {
-    await printList(columns, rows, listSettings(this.flags as ListFlagValues, this.useColor))
+    await printList(columns, rows, listSettings(this.flags as ListFlagValues, this.useColor, this.ascii))
   }
 
   protected async streamList<I>(items: AsyncIterable<I>, columns: StreamColumn<I>[]): Promise<number> {
-    return streamList(items, columns, listSettings(this.flags as ListFlagValues, this.useColor), (t) => this.c.bold(t))
+    return streamList(items, columns, listSettings(this.flags as ListFlagValues, this.useColor, this.ascii), (t) => this.c.bold(t))
   }
 
   protected get verbose(): boolean {

@@ -61,6 +61,8 @@ export interface ListSettings {
   /** Terminal width for tables. */
   width: number
   color: boolean
+  /** Table borders in ASCII (--ascii, or a terminal without UTF-8). */
+  ascii?: boolean
 }
 
 /** Terminal width: COLUMNS when set, else the terminal's; a table written to a file or pipe is not cut. */
@@ -71,10 +73,10 @@ export function terminalWidth(env: NodeJS.ProcessEnv = process.env): number {
   return process.stdout.columns || 80
 }
 
-export function listSettings(flags: ListFlagValues, color: boolean): ListSettings {
+export function listSettings(flags: ListFlagValues, color: boolean, ascii = false): ListSettings {
   const tty = Boolean(process.stdout.isTTY)
   const format = (flags.output as ListSettings['format'] | undefined) ?? (flags['no-headers'] || !tty ? 'tsv' : 'table')
-  return {format, headers: !flags['no-headers'], wide: Boolean(flags.wide), pager: tty && !flags['no-pager'], width: terminalWidth(), color: color && format === 'table'}
+  return {format, headers: !flags['no-headers'], wide: Boolean(flags.wide), pager: tty && !flags['no-pager'], width: terminalWidth(), color: color && format === 'table', ascii}
 }
 
 /** Display width of a cell (escape sequences take none). */
@@ -168,7 +170,7 @@ export function formatList(columns: ListColumn[], rows: Cell[][], s: ListSetting
     shownColumns = shown.map((i) => columns[i])
     cells = cells.map((r) => shown.map((i, k) => (columns[i].shrink ? cut(r[i], widths[k]) : r[i])))
   }
-  return `${renderTable(shownColumns, cells, s.color, {headers: s.headers})}\n`
+  return `${renderTable(shownColumns, cells, s.color, {headers: s.headers, ascii: s.ascii})}\n`
 }
 
 /** Prints a list, through the pager when it is longer than the screen. */
@@ -210,14 +212,26 @@ export async function streamList<T>(items: AsyncIterable<T>, columns: StreamColu
       next = await it.next()
     }
     if (head.length === 0) return 0
-    const natural = columns.map((col, i) => Math.max(s.headers ? displayWidth(col.header) : 0, ...head.map((r) => displayWidth(r[i]))))
+    const allNatural = columns.map((col, i) => Math.max(s.headers ? displayWidth(col.header) : 0, ...head.map((r) => displayWidth(r[i]))))
+    // Optional columns go when they hold nothing in the rows seen, then (the last first) while the rest does not fit.
+    let keep = columns.map((_, i) => i).filter((i) => s.wide || !columns[i].optional || head.some((r) => r[i] !== ''))
+    const room = (idx: number[]) => idx.reduce((sum, i) => sum + allNatural[i], 0) + 2 * (idx.length - 1)
+    while (!s.wide && room(keep) > s.width) {
+      const drop = [...keep].reverse().find((i) => columns[i].optional)
+      if (drop === undefined) break
+      keep = keep.filter((i) => i !== drop)
+    }
+    const shown = keep.map((i) => columns[i])
+    const pick = (cells: string[]) => keep.map((i) => cells[i])
+    const natural = keep.map((i) => allNatural[i])
     // Aligned columns two spaces apart; the last one needs no padding.
-    const widths = s.wide ? natural : fitWidths(natural, columns, s.width, 2 * (columns.length - 1))
-    const line = (cells: string[]) => {
+    const widths = s.wide ? natural : fitWidths(natural, shown, s.width, 2 * (shown.length - 1))
+    const line = (all: string[]) => {
+      const cells = pick(all)
       const out = cells.map((v, i) => {
-        let text = columns[i].shrink && !s.wide ? cut(v, widths[i]) : v
+        let text = shown[i].shrink && !s.wide ? cut(v, widths[i]) : v
         widths[i] = Math.max(widths[i], displayWidth(text))
-        if (i < cells.length - 1) text = columns[i].align === 'right' ? text.padStart(widths[i]) : text + ' '.repeat(widths[i] - displayWidth(text))
+        if (i < cells.length - 1) text = shown[i].align === 'right' ? text.padStart(widths[i]) : text + ' '.repeat(widths[i] - displayWidth(text))
         return text
       })
       return `${out.join('  ').trimEnd()}\n`

@@ -113,7 +113,7 @@ interface RangeRow extends Span {
   pool: string
 }
 
-async function ranges(db: Db): Promise<RangeRow[]> {
+async function ranges(db: Queryable): Promise<RangeRow[]> {
   const [rows] = await db.query<any[]>('SELECT r.family, r.start_addr, r.end_addr, p.name FROM ippool_range r JOIN ippool p ON p.id = r.pool_id ORDER BY r.family, r.start_addr, r.end_addr, p.name')
   return rows.map((r) => ({family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr), pool: r.name}))
 }
