@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {writeBackup} from '../src/admin/backup.js'
 import {defaultBackupPath} from '../src/admin/paths.js'
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {completionNames} from '../src/cli/completion-names.js'
 
 /** Candidates for shell completion, one a line; silent on any error (a Tab must never print a message). */

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {localFlag} from '../src/cli/flags.js'
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {listAudit} from '../src/admin/audit.js'
 import {listFlags} from '../src/cli/listing.js'
 

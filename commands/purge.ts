@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {usage} from '../src/errors.js'
 import {dryRunFlag, yesFlag} from '../src/cli/flags.js'
 import {confirmByTyping, isInteractive} from '../src/cli/prompt.js'

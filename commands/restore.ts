@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {dryRunFlag, TYPED_CONFIRMATION_ABOVE, yesFlag} from '../src/cli/flags.js'
 import {confirmByTyping, confirmOrRefuse} from '../src/cli/prompt.js'
 import {addressSpaceCounts, restoreBackup, verifyBackup} from '../src/admin/backup.js'

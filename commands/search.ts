@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {search, SEARCH_TYPES, type SearchType} from '../src/space/search.js'
 
 export default class Search extends DbCommand<typeof Search> {

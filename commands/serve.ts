@@ -1,7 +1,7 @@
 import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../src/cli/base.js'
+import {DbCommand} from '../src/cli/db-command.js'
 import {notifyAfterCommit} from '../src/cli/notify.js'
 import {createIntakeServer} from '../src/requests/http.js'
 

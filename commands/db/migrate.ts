@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {createAndMigrate} from '../../src/db/admin.js'
 import {resolveConnection} from '../../src/db/connect.js'
 import {keepMasterPassword} from '../../src/db/profiles.js'

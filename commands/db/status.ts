@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {status} from '../../src/db/admin.js'
 import {maskedUrl} from '../../src/db/url.js'
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {outcome} from '../../src/outcome.js'
 import {openMaster} from '../../src/cli/master.js'
 import {findConflicts, refuseImpossibleJoin, transferPlan} from '../../src/integration/conflicts.js'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {confirmByTyping, confirmOrRefuse} from '../../src/cli/prompt.js'
 import {masterReachable, removeIntegration} from '../../src/integration/manage.js'

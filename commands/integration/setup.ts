@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {conflict, usage} from '../../src/errors.js'
 import {yesFlag} from '../../src/cli/flags.js'
 import {openMaster} from '../../src/cli/master.js'

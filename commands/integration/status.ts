@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {integrationStatus} from '../../src/integration/manage.js'
 import {plural} from '../../src/text.js'
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {allocate, STATUSES} from '../../src/space/addresses.js'
 import {addressCount} from '../../src/text.js'

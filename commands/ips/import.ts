@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {importAddresses} from '../../src/space/importexport.js'
 import {plural} from '../../src/text.js'
 import {dryRunFlag} from '../../src/cli/flags.js'

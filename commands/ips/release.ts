@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {release} from '../../src/space/addresses.js'
 import {dryRunFlag} from '../../src/cli/flags.js'
 import {plural} from '../../src/text.js'

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {changeLines, clearFlag} from '../../src/cli/changes.js'
 import {STATUSES} from '../../src/space/addresses.js'
 import {ADDRESS_CLEARABLE, setAddress} from '../../src/space/edit.js'

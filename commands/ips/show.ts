@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {showAddress} from '../../src/space/addresses.js'
 
 export default class IpsShow extends DbCommand<typeof IpsShow> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {humanCount} from '../../src/cli/output.js'
 import {locationFlag} from '../../src/cli/flags.js'
 import {usage} from '../../src/errors.js'

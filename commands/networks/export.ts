@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {plural} from '../../src/text.js'
 import {writeOutput} from '../../src/cli/outfile.js'
 import {streamJsonArray} from '../../src/cli/stream.js'

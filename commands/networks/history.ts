@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {historyRows} from '../../src/cli/changes.js'
 import {networkHistory} from '../../src/admin/history.js'
 

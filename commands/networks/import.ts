@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {plural} from '../../src/text.js'
 import {importSpace} from '../../src/space/netimport.js'
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {asciiFlag} from '../../src/cli/flags.js'
 import {listFlags} from '../../src/cli/listing.js'
 import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'

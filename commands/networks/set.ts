@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {changeLines, clearFlag} from '../../src/cli/changes.js'
 import {locationFlag} from '../../src/cli/flags.js'
 import {NETWORK_CLEARABLE, setNetwork} from '../../src/space/edit.js'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {listOutbox} from '../../src/requests/outbox.js'
 import {listFlags} from '../../src/cli/listing.js'
 

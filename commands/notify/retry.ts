@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {reportDelivery, smtpOf} from '../../src/cli/notify.js'
 import {usage} from '../../src/errors.js'
 import {outcome} from '../../src/outcome.js'

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {locationFlag} from '../../src/cli/flags.js'
 import {addPool} from '../../src/space/pools.js'
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {humanCount} from '../../src/cli/output.js'
 import {poolFree} from '../../src/space/free.js'
 

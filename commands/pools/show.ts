@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {asciiFlag} from '../../src/cli/flags.js'
 import {humanCount, unicodeTerminal, utilizationBar} from '../../src/cli/output.js'
 import {utilizationThresholds} from '../../src/admin/settings.js'

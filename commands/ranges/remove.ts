@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {dryRunFlag, yesFlag} from '../../src/cli/flags.js'
 import {confirmOrRefuse} from '../../src/cli/prompt.js'
 import {planRangeRemoval, removeRange} from '../../src/space/ranges.js'

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {osUser} from '../../src/admin/audit.js'
 import {firstFailure, approveMany} from '../../src/requests/requests.js'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {localFlag} from '../../src/cli/flags.js'
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {listRequests} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/cli/requests.js'
 import {listFlags} from '../../src/cli/listing.js'

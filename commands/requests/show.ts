@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {localFlag} from '../../src/cli/flags.js'
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {showRequest} from '../../src/requests/requests.js'
 import {statusBadge} from '../../src/cli/requests.js'
 

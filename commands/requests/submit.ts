@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {submitRequest} from '../../src/requests/requests.js'
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {confirmationRequired} from '../../src/errors.js'
 import {osUser} from '../../src/admin/audit.js'
 import {notifyAfterCommit} from '../../src/cli/notify.js'

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {getSetting, settingNameOk} from '../../src/admin/settings.js'
 import {notFound} from '../../src/errors.js'
 

@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {listSettings} from '../../src/admin/settings.js'
 import {listFlags} from '../../src/cli/listing.js'
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {setSetting} from '../../src/admin/settings.js'
 
 export default class SettingsSet extends DbCommand<typeof SettingsSet> {

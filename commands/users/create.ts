@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {createUser} from '../../src/admin/users.js'

@@ -1,4 +1,4 @@
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {listUsers} from '../../src/admin/users.js'
 import {listFlags} from '../../src/cli/listing.js'
 

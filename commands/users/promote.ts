@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {promoteUser} from '../../src/admin/users.js'
 
 export default class UsersPromote extends DbCommand<typeof UsersPromote> {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {DbCommand} from '../../src/cli/base.js'
+import {DbCommand} from '../../src/cli/db-command.js'
 import {removeUser} from '../../src/admin/useredit.js'
 
 export default class UsersRemove extends DbCommand<typeof UsersRemove> {

@@ -1,4 +1,6 @@
-import type {ErrorKind} from '../errors.js'
+import {type ErrorKind, IpamError} from '../errors.js'
+import {mapDriverError} from '../db/connect.js'
+import {escapeControl} from '../text.js'
 
 /** Exit codes of SPEC section 9. */
 export const Exit = {
@@ -25,3 +27,28 @@ const EXIT_OF_KIND: Record<ErrorKind, ExitCode> = {
 
 /** The one place an error kind becomes an exit code. */
 export const exitCodeOf = (kind: ErrorKind | undefined): ExitCode => (kind ? EXIT_OF_KIND[kind] : Exit.BUG)
+
+/**
+ * Messages can carry a user's value (oclif's parse errors quote it raw): control
+ * characters are shown escaped, so that no value can drive the terminal, and a
+ * huge value is cut short.
+ */
+export function printable(text: string, max = 2000): string {
+  const clean = escapeControl(text, {keepNewlines: true})
+  return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more characters)` : clean
+}
+
+/** Maps anything thrown to an IpamError with the documented exit code. */
+export function toIpamError(error: unknown): IpamError {
+  if (error instanceof IpamError) return error
+  const err = error as Error & {oclif?: {exit?: number}; code?: string; name?: string}
+  if (err?.name === 'ExitPromptError') return new IpamError('interrupted', 'interrupted', 'interrupted: nothing was changed')
+  if (err?.oclif?.exit === 2 || err?.name === 'CLIParseError' || /^(Unexpected argument|Missing required|Expected|Nonexistent flag|Parsing)/.test(err?.message ?? '')) {
+    // oclif puts the reason on the lines after "Parsing --flag": keep them, one line, without the help pointer.
+    const lines = (err.message ?? 'invalid usage').split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l) && !/^The following errors? occurred:?$/.test(l))
+    return new IpamError('usage', 'usage', lines.join(': ').replace(/^Error: /, '').replace(/:\s*:/g, ':'), {hint: 'see --help for usage'})
+  }
+  const mapped = mapDriverError(error)
+  if (mapped instanceof IpamError) return mapped
+  return new IpamError('bug', 'unexpected', `unexpected error: ${err?.message ?? String(error)}`, {cause: error})
+}
