@@ -30,8 +30,8 @@ function commandFiles(dir = join(ROOT, 'commands')): string[] {
 const SETUP_ONLY = ['src/integration/setup.ts', 'src/admin/backup.ts', 'src/admin/users.ts', 'src/integration/dns.ts', 'src/integration/conflicts.ts']
 
 describe('start-up loads only what a command runs', () => {
-  it('routing (loaded by every command) pulls in none of setup, backup, users, purge, conflicts or dns', () => {
-    const loaded = closure(join(ROOT, 'src/cli/base.ts'))
+  it('routing (loaded by every database command) pulls in none of setup, backup, users, purge, conflicts or dns', () => {
+    const loaded = closure(join(ROOT, 'src/cli/db-command.ts'))
     expect(loaded).toContain('src/integration/routing.ts')
     expect(loaded).toContain('src/integration/state.ts')
     for (const heavy of [...SETUP_ONLY, 'src/admin/purge.ts']) expect(loaded, heavy).not.toContain(heavy)
