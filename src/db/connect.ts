@@ -106,6 +106,10 @@ export function mapDriverError(error: unknown, url?: DbUrl): unknown {
     case 'ER_NO_DB_ERROR': {
       return url ? noDatabaseName(url) : usage('the database URL names no database', 'add /DBNAME to the URL, e.g. mysql://user@host:3306/ipam')
     }
+    case 'ER_UNKNOWN_COM_ERROR': {
+      // a Galera node outside the Primary component ("WSREP has not yet prepared node for application use")
+      return databaseError('node_not_ready', `the database node at ${where} is not ready (it is outside the cluster's primary component)`, 'nothing was changed; run the command again, or list another node first in the URL', error)
+    }
     case 'ER_NO_SUCH_TABLE': {
       return databaseError('not_migrated', 'the database schema is not migrated', 'run `ipam db migrate`', error)
     }

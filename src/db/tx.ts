@@ -7,6 +7,26 @@ export type Tx = PoolConnection
 
 const RETRYABLE = new Set([1213 /* ER_LOCK_DEADLOCK, also Galera certification failure */, 1205 /* ER_LOCK_WAIT_TIMEOUT */])
 
+/**
+ * ER_UNKNOWN_COM_ERROR, which is how a Galera node outside the Primary
+ * component answers ("WSREP has not yet prepared node for application use"):
+ * for a moment while the cluster evicts a dead node, a loaded survivor can say
+ * so. Nothing was applied, so the transaction waits and runs again.
+ */
+const NODE_NOT_READY = 1047
+const NOT_READY_WAIT_MS = 30_000
+
+/**
+ * The node left the Primary component in the middle of the transaction (seen
+ * on a loaded survivor while the cluster evicted a killed node: "Error while
+ * appending streaming replication fragment (provider status: Not connected to
+ * Primary Component)"). The transaction was aborted, not committed.
+ */
+export function nodeNotReady(error: unknown): boolean {
+  const e = error as {errno?: number; message?: string}
+  return e?.errno === NODE_NOT_READY || /Not connected to Primary Component/i.test(e?.message ?? '')
+}
+
 export function isRetryable(error: unknown): boolean {
   return RETRYABLE.has((error as {errno?: number})?.errno ?? 0)
 }
@@ -35,6 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 10
+  const notReadyUntil = Date.now() + NOT_READY_WAIT_MS
   for (let attempt = 1; ; attempt++) {
     const conn = await pool.getConnection()
     let began = false
@@ -46,6 +67,12 @@ export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>,
       return result
     } catch (error) {
       if (began) await conn.query('ROLLBACK').catch(() => undefined)
+      if (nodeNotReady(error) && Date.now() < notReadyUntil) {
+        options.onRetry?.(attempt, error)
+        attempt--
+        await sleep(500)
+        continue
+      }
       if (!isRetryable(error)) throw error
       if (attempt >= attempts) {
         throw new IpamError('conflict', 'busy', `the database stayed busy: the change conflicted with others ${attempts} times and was not made`, {
