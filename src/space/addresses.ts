@@ -9,9 +9,8 @@ import {type Address, type Family, formatAddr, formatAddress, parseAddress, unus
 import {checkText, quote} from '../text.js'
 import {NetworkIndex} from './netindex.js'
 import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from './model.js'
-import {findFree, poolSegments, type Segment} from './nextfree.js'
-import {networksOverlapping, reservedIn} from './reserved.js'
-import {addressTextFilters} from './search.js'
+import {findFree, type FreeAddress, lockPool, type Segment} from './nextfree.js'
+import {reservedIn} from './reserved.js'
 import {addressHolder, heldAs, streamRows} from '../db/query.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
@@ -74,11 +73,16 @@ export interface AddressView {
   updatedAt: string | null
 }
 
-/** Multi-row insert; 1062 means another process took an address first (the caller retries or reports). */
-async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields): Promise<void> {
+/**
+ * Multi-row insert; 1062 means another process took an address first (the
+ * caller retries or reports). `at`, the server's time, sets created_at and
+ * updated_at, so that the caller knows them without reading the rows back.
+ */
+async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: CheckedFields, at?: string): Promise<void> {
+  const columns = `family, addr, status, assigned_to, assign_type, description, hostname, mac${at === undefined ? '' : ', created_at, updated_at'}`
   for (let i = 0; i < addrs.length; i += 1000) {
-    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac])
-    await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?', [rows])
+    const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac, ...(at === undefined ? [] : [at, at])])
+    await tx.query(`INSERT INTO ip (${columns}) VALUES ?`, [rows])
   }
 }
 
@@ -138,26 +142,27 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<Alloca
   if (input.force) throw usage('--force goes with a given address (next-free never takes an address with a PENDING request)')
   if (!input.pool) throw usage('give an address to allocate, or --pool to take the next free one', 'e.g. `ipam ips allocate 192.0.2.10` or `ipam ips allocate --pool office`')
   return withTransaction(pool, async (tx) => {
-    const p = await findPool(tx, input.pool!, {forUpdate: true})
-    const segments = await poolSegments(tx, p.id)
+    // the pool's row lock, its ranges and the server's time: one statement
+    const p = await lockPool(tx, input.pool!)
+    const segments = p.segments
     if (segments.length === 0) throw conflict('exhausted', `pool ${p.name} has no address blocks`, `add one with \`ipam ranges add ${p.name} <range>\``)
     const byFamily = new Map<Family, Segment[]>()
     for (const s of segments) byFamily.set(s.family, [...(byFamily.get(s.family) ?? []), s])
     // A pool holding both families hands out IPv4 first, then IPv6.
     let remaining = count
-    const chosen: {family: Family; addrs: bigint[]}[] = []
+    const chosen: {family: Family; found: FreeAddress[]}[] = []
     for (const [family, segs] of [...byFamily.entries()].sort((a, b) => a[0] - b[0])) {
       if (remaining === 0) break
-      const addrs = await findFree(tx, segs, remaining)
-      if (addrs.length > 0) chosen.push({family, addrs})
-      remaining -= addrs.length
+      const found = await findFree(tx, segs, remaining)
+      if (found.length > 0) chosen.push({family, found})
+      remaining -= found.length
     }
     if (remaining > 0) {
       const free = await countFree(tx, segments)
       throw conflict('exhausted', `pool ${p.name} is exhausted: ${count} requested, ${free} free`, count > 1 ? 'nothing was allocated (--count is all or nothing)' : undefined, {requested: count, free: free.toString()})
     }
     try {
-      for (const c of chosen) await insertAddresses(tx, c.family, c.addrs, f)
+      for (const c of chosen) await insertAddresses(tx, c.family, c.found.map((a) => a.value), f, p.now)
     } catch (error) {
       // The pool's row lock serializes next-free on one server. On a cluster it is
       // local to a node: another node's commit can land between our read and our
@@ -165,17 +170,31 @@ export async function allocate(pool: Pool, input: AllocateInput): Promise<Alloca
       if ((error as {errno?: number}).errno === 1062) throw retryAgain('another node took a free address first', error)
       throw error
     }
-    const all = chosen.flatMap((c) => c.addrs.map((a) => formatAddress(c.family, a)))
+    // the rows are what was inserted: views without reading them back
+    const addresses = chosen.flatMap((c) => c.found.map((a) => newView(c.family, a, f, p.now)))
     // Linear in the count: next-free hands addresses out in order, so they fold into a few runs as they come.
     const runs = new RunBuilder()
-    for (const c of chosen) for (const value of c.addrs) runs.add(c.family, value)
-    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: all[0], last: all.at(-1), ...f}, spans: runs.runs()})
-    // each address's most specific network (a nested one may lie inside the range's)
-    const indexes = new Map<Family, NetworkIndex>()
-    for (const c of chosen) indexes.set(c.family, await networksOverlapping(tx, c.family, c.addrs[0], c.addrs.at(-1)!))
-    const networkOf = (family: Family, a: bigint) => indexes.get(family)?.find(family, a)?.cidr ?? null
-    return {pool: p.name, addresses: await viewsOf(tx, chosen, networkOf), rejectedRequests: [], queued: []}
+    for (const c of chosen) for (const a of c.found) runs.add(c.family, a.value)
+    await audit(tx, {action: 'ips.allocate', objectType: 'pool', objectId: p.id, detail: {pool: p.name, count, first: addresses[0].address, last: addresses.at(-1)!.address, ...f}, spans: runs.runs()})
+    return {pool: p.name, addresses, rejectedRequests: [], queued: []}
   })
+}
+
+/** The view of a row next-free inserted (the same fields, in the same order, as `toView` of it). */
+function newView(family: Family, a: FreeAddress, f: CheckedFields, at: string): AddressView {
+  return {
+    address: formatAddress(family, a.value),
+    family,
+    status: f.status,
+    assignedTo: f.assignedTo,
+    assignType: f.assignType,
+    description: f.description,
+    hostname: f.hostname,
+    mac: f.mac,
+    network: a.network,
+    createdAt: at,
+    updatedAt: at,
+  }
 }
 
 /** The new rows as views; `networkOf` names their network (known from the pool's segments, so no lookup per row). */
@@ -340,6 +359,8 @@ export async function* listAddresses(pool: Pool, filter: ListFilter): AsyncGener
     where.push('ip.status = ?')
     params.push(checkStatus(filter.status))
   }
+  // loaded here: search (and the pools and counts under it) is no part of allocating
+  const {addressTextFilters} = await import('./search.js')
   addressTextFilters(filter, where, params)
   const limit = filter.limit && filter.limit > 0 ? " LIMIT ?" : ""
   if (limit) params.push(Math.floor(filter.limit!))

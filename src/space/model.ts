@@ -135,9 +135,12 @@ export async function findPool(db: Queryable, ref: string, opts: {forUpdate?: bo
     if (rows[0]) return toPoolRow(rows[0])
   }
   const [rows] = await db.query<any[]>(`SELECT id, name, note, locations, created_at FROM ippool WHERE name = ?${lock}`, [ref])
-  if (rows.length === 0) throw notFound(`no pool ${quote(ref)}`, 'list pools with `ipam pools list`')
+  if (rows.length === 0) throw noSuchPool(ref)
   return toPoolRow(rows[0])
 }
+
+/** The error for a pool reference that names no pool. */
+export const noSuchPool = (ref: string) => notFound(`no pool ${quote(ref)}`, 'list pools with `ipam pools list`')
 
 export interface RangeRow {
   id: number

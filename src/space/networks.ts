@@ -5,8 +5,10 @@ import {conflict, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatAddress, formatCidr, formatRange, parseAddress, parseCidr, unusableReason, usableCount} from '../net/ip.js'
 import {checkText} from '../text.js'
-import {countInSpans, type Span} from './counts.js'
+import {countInSpans, type Span, totalInSpans} from './counts.js'
 import {NetworkIndex} from './netindex.js'
+import {deleteAddressesIn} from './removal.js'
+import type {OnProgress} from '../progress.js'
 import {reservedIn, usableCounts, usableIn} from './reserved.js'
 import {lockPendingOfNetwork, rejectInTx} from '../requests/rejection.js'
 import type {Tx} from '../db/tx.js'
@@ -86,7 +88,7 @@ export interface NetworkListFilter {
   over?: number
 }
 
-/** Networks with utilization: one query for the networks, their counts in batched constant-range counts. */
+/** Networks with utilization: one query for the networks, their counts from the per-cell summary (`totalInSpans`). */
 export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
   const where: string[] = []
   const params: unknown[] = []
@@ -105,12 +107,12 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
     params,
   )
   const nets = rows.map(toNetworkRow)
-  const counts = await countInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
+  const counts = await totalInSpans(pool, nets.map((n) => ({key: n.id, family: n.family, start: n.network, end: n.broadcast})))
   // nested networks keep their own network, broadcast and gateway addresses back from their parents' usable counts
   const index = where.length === 0 ? NetworkIndex.fromRows(nets) : await NetworkIndex.load(pool)
   const usableById = usableCounts(index, nets)
   const out = nets.map((net) => {
-    const used = BigInt(counts.get(net.id)!.total)
+    const used = BigInt(counts.get(net.id)!)
     const usable = usableById.get(net.id)!
     return {...networkView(net, usable), used: Number(used), percent: percent(used, usable)}
   })
@@ -121,7 +123,7 @@ export async function listNetworks(pool: Pool, filter: NetworkListFilter = {}) {
 export async function showNetwork(pool: Pool, ref: string) {
   const net = await findNetwork(pool, ref)
   const span = [net.family, net.network, net.broadcast]
-  const [[parentRows], [childRows], [statusRows], [rangeRows]] = await Promise.all([
+  const [[parentRows], [childRows], statusCounts, [rangeRows]] = await Promise.all([
     pool.query<any[]>(`SELECT id, cidr FROM ipnet WHERE family = ? AND network <= ? AND broadcast >= ? AND prefix < ? ORDER BY prefix DESC LIMIT 1`, [net.family, net.network, net.broadcast, net.prefix]),
     pool.query<any[]>(
       `SELECT c.id, c.cidr, c.name FROM ipnet c WHERE c.family = ? AND c.network >= ? AND c.broadcast <= ? AND c.prefix > ?
@@ -129,17 +131,17 @@ export async function showNetwork(pool: Pool, ref: string) {
        ORDER BY c.network`,
       [...span, net.prefix, net.prefix, net.network, net.broadcast],
     ),
-    pool.query<any[]>('SELECT status, COUNT(*) AS n FROM ip WHERE family = ? AND addr BETWEEN ? AND ? GROUP BY status', span),
+    countInSpans(pool, [{key: net.id, family: net.family, start: net.network, end: net.broadcast}]),
     pool.query<any[]>(
       `SELECT r.id, p.name AS pool, r.start_addr, r.end_addr
        FROM ippool_range r JOIN ippool p ON p.id = r.pool_id WHERE r.ipnet_id = ? ORDER BY r.start_addr`,
       [net.id],
     ),
   ])
-  const rangeCounts = await countInSpans(pool, rangeRows.map((r) => ({key: Number(r.id), family: net.family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
-  const byStatus: Record<string, number> = {ALLOCATED: 0, RESERVED: 0, USED: 0}
-  for (const r of statusRows) byStatus[r.status] = Number(r.n)
-  const used = BigInt(Object.values(byStatus).reduce((a, b) => a + b, 0))
+  const rangeCounts = await totalInSpans(pool, rangeRows.map((r) => ({key: Number(r.id), family: net.family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
+  const {ALLOCATED, RESERVED, USED} = statusCounts.get(net.id)!
+  const byStatus: Record<string, number> = {ALLOCATED, RESERVED, USED}
+  const used = BigInt(ALLOCATED + RESERVED + USED)
   const usable = await usableIn(pool, net.family, net.network, net.broadcast)
   return {
     ...networkView(net, usable),
@@ -152,7 +154,7 @@ export async function showNetwork(pool: Pool, ref: string) {
     ranges: rangeRows.map((r) => {
       const start = BigInt(r.start_addr)
       const end = BigInt(r.end_addr)
-      return {id: Number(r.id), pool: r.pool, range: formatRange({family: net.family, start, end}), size: (end - start + 1n).toString(), used: rangeCounts.get(Number(r.id))!.total}
+      return {id: Number(r.id), pool: r.pool, range: formatRange({family: net.family, start, end}), size: (end - start + 1n).toString(), used: rangeCounts.get(Number(r.id))!}
     }),
   }
 }
@@ -188,10 +190,10 @@ async function orphanSpans(db: Queryable, net: NetworkRow): Promise<Span[]> {
 
 async function networkRemovalPlan(db: Queryable, net: NetworkRow): Promise<RemovalPlan & {spans: Span[]}> {
   const spans = await orphanSpans(db, net)
-  const counts = await countInSpans(db, spans)
+  const counts = await totalInSpans(db, spans)
   const [r] = await db.query<any[]>('SELECT COUNT(*) AS n FROM ippool_range WHERE ipnet_id = ?', [net.id])
   const [q] = await db.query<any[]>("SELECT COUNT(*) AS n FROM ip_request WHERE ipnet_id = ? AND status = 'PENDING'", [net.id])
-  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: Number(r[0].n), requests: Number(q[0].n)}
+  return {spans, addresses: [...counts.values()].reduce((a, n) => a + n, 0), ranges: Number(r[0].n), requests: Number(q[0].n)}
 }
 
 export async function planNetworkRemoval(pool: Pool, ref: string) {
@@ -206,7 +208,7 @@ export async function planNetworkRemoval(pool: Pool, ref: string) {
  * told through the outbox), in one transaction. `confirmed` must cover what the plan showed: if
  * more would go now than was confirmed, nothing is removed.
  */
-export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<RemovalPlan, 'requests'> & {requests?: number}) {
+export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<RemovalPlan, 'requests'> & {requests?: number}, opts: {onProgress?: OnProgress} = {}) {
   return withTransaction(pool, async (tx) => {
     const net = await findNetwork(tx, String(id), {forUpdate: true})
     const {spans, ...plan} = await networkRemovalPlan(tx, net)
@@ -215,7 +217,7 @@ export async function removeNetwork(pool: Pool, id: number, confirmed: Omit<Remo
     }
     const requests = await lockPendingOfNetwork(tx, net.id)
     const queued = await rejectInTx(tx, requests, 'network removed')
-    for (const sp of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [sp.family, sp.start, sp.end])
+    await deleteAddressesIn(tx, spans, {total: plan.addresses, onProgress: opts.onProgress})
     await tx.query('DELETE FROM ipnet WHERE id = ?', [net.id])
     await audit(tx, {action: 'networks.remove', objectType: 'network', objectId: net.id, detail: {cidr: net.cidr, ...plan}, spans: spans.map((sp) => ({family: sp.family, lo: sp.start, hi: sp.end}))})
     return {removed: networkView(net), ...plan, queued}

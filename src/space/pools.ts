@@ -6,7 +6,9 @@ import {type Tx, withTransaction} from '../db/tx.js'
 import {formatAddress, formatRange, rangeSize} from '../net/ip.js'
 import {checkText, checkWord} from '../text.js'
 import type {Family} from '../net/ip.js'
-import {countInSpans} from './counts.js'
+import {countInSpans, totalInSpans} from './counts.js'
+import {deleteAddressesIn} from './removal.js'
+import type {OnProgress} from '../progress.js'
 import {checkLocations, findPool, locationCondition, percent, type PoolRow, RANGE_SELECT, toRangeRow} from './model.js'
 import type {Queryable} from '../db/query.js'
 
@@ -31,7 +33,7 @@ export async function addPool(pool: Pool, input: {name: string; note?: string; l
   })
 }
 
-/** Pools with size and use, from one aggregate query. */
+/** Pools with size and use: one aggregate query, the use from the per-cell summary (`totalInSpans`). */
 export async function listPools(pool: Pool, filter: {location?: string} = {}) {
   const params: unknown[] = []
   let where = ''
@@ -48,9 +50,9 @@ export async function listPools(pool: Pool, filter: {location?: string} = {}) {
     params,
   )
   const [ranges] = await pool.query<any[]>('SELECT id, pool_id, family, start_addr, end_addr FROM ippool_range')
-  const counts = await countInSpans(pool, ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
+  const counts = await totalInSpans(pool, ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)})))
   const usedByPool = new Map<number, bigint>()
-  for (const r of ranges) usedByPool.set(Number(r.pool_id), (usedByPool.get(Number(r.pool_id)) ?? 0n) + BigInt(counts.get(Number(r.id))!.total))
+  for (const r of ranges) usedByPool.set(Number(r.pool_id), (usedByPool.get(Number(r.pool_id)) ?? 0n) + BigInt(counts.get(Number(r.id))!))
   return rows.map((r) => {
     const size = BigInt(r.size)
     const used = usedByPool.get(Number(r.id)) ?? 0n
@@ -81,8 +83,8 @@ export async function showPool(pool: Pool, ref: string) {
 async function poolPlan(db: Queryable, poolId: number) {
   const [ranges] = await db.query<any[]>('SELECT id, family, start_addr, end_addr FROM ippool_range WHERE pool_id = ?', [poolId])
   const spans = ranges.map((r) => ({key: Number(r.id), family: Number(r.family) as Family, start: BigInt(r.start_addr), end: BigInt(r.end_addr)}))
-  const counts = await countInSpans(db, spans)
-  return {spans, addresses: [...counts.values()].reduce((a, c) => a + c.total, 0), ranges: spans.length}
+  const counts = await totalInSpans(db, spans)
+  return {spans, addresses: [...counts.values()].reduce((a, n) => a + n, 0), ranges: spans.length}
 }
 
 export async function planPoolRemoval(pool: Pool, ref: string) {
@@ -92,7 +94,7 @@ export async function planPoolRemoval(pool: Pool, ref: string) {
 }
 
 /** Removes a pool, its ranges and the addresses in them, in one transaction. */
-export async function removePool(pool: Pool, id: number, confirmed: {addresses: number; ranges: number}) {
+export async function removePool(pool: Pool, id: number, confirmed: {addresses: number; ranges: number}, opts: {onProgress?: OnProgress} = {}) {
   return withTransaction(pool, async (tx) => {
     const p = await findPool(tx, String(id), {forUpdate: true})
     const {spans, addresses, ranges} = await poolPlan(tx, p.id)
@@ -100,7 +102,7 @@ export async function removePool(pool: Pool, id: number, confirmed: {addresses: 
     if (plan.addresses > confirmed.addresses || plan.ranges > confirmed.ranges) {
       throw conflict('changed', `pool ${p.name} changed while you were confirming; nothing was removed`, 'run the command again')
     }
-    for (const s of spans) await tx.query('DELETE FROM ip WHERE family = ? AND addr BETWEEN ? AND ?', [s.family, s.start, s.end])
+    await deleteAddressesIn(tx, spans, {total: addresses, onProgress: opts.onProgress})
     await tx.query('DELETE FROM ippool WHERE id = ?', [p.id])
     await audit(tx, {action: 'pools.remove', objectType: 'pool', objectId: p.id, detail: {name: p.name, ...plan}, spans: spans.map((sp) => ({family: sp.family, lo: sp.start, hi: sp.end}))})
     return {removed: poolView(p), ...plan}

@@ -4,7 +4,7 @@ import {audit} from '../admin/audit.js'
 import {conflict, notFound, usage} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {formatRange, parseRange, rangeSize} from '../net/ip.js'
-import {countInSpans} from './counts.js'
+import {totalInSpans} from './counts.js'
 import {usableIn} from './reserved.js'
 import {findPool, percent, RANGE_SELECT, toRangeRow, type RangeRow} from './model.js'
 import {isIdText, quote} from '../text.js'
@@ -59,8 +59,8 @@ export async function listRanges(pool: Pool, filter: {pool?: string} = {}) {
   }
   const [rows] = await pool.query<any[]>(`${RANGE_SELECT} ${where} ORDER BY p.name, r.family, r.start_addr`, params)
   const ranges = rows.map(toRangeRow)
-  const counts = await countInSpans(pool, ranges.map((r) => ({key: r.id, family: r.family, start: r.start, end: r.end})))
-  return ranges.map((r) => rangeView(r, counts.get(r.id)!.total))
+  const counts = await totalInSpans(pool, ranges.map((r) => ({key: r.id, family: r.family, start: r.start, end: r.end})))
+  return ranges.map((r) => rangeView(r, counts.get(r.id)!))
 }
 
 async function findRange(db: Pool | import('../db/tx.js').Tx, id: string, lock = false) {

@@ -46,24 +46,33 @@ function judge(family: Family, n: NetworkEntry, value: bigint): Reserved | undef
 }
 
 /**
- * The networks overlapping [from, to]: those starting inside it (one index
- * range) and those holding `from` (at most one per prefix length, found by
- * their exact network addresses), never a scan of the family.
+ * The condition on `ipnet` for the networks overlapping [from, to]: those
+ * starting inside it (one index range) and those holding `from` (at most one
+ * per prefix length, found by their exact network addresses), never a scan of
+ * the family.
  */
-export async function networksOverlapping(db: Queryable, family: Family, from: bigint, to: bigint): Promise<NetworkIndex> {
+export function overlapCondition(family: Family, from: bigint, to: bigint): {where: string; values: unknown[]} {
   const starts = Array.from({length: BITS[family] + 1}, (_, p) => from & mask(family, p))
-  const [rows] = await db.query<any[]>(
-    'SELECT family, network, broadcast, prefix, gateway, cidr FROM ipnet WHERE family = ? AND ((network IN (?) AND broadcast >= ?) OR network BETWEEN ? AND ?)',
-    [family, [...new Set(starts)], from, from, to],
-  )
+  return {where: 'family = ? AND ((network IN (?) AND broadcast >= ?) OR network BETWEEN ? AND ?)', values: [family, [...new Set(starts)], from, from, to]}
+}
+
+/** The networks overlapping [from, to] (see `overlapCondition`). */
+export async function networksOverlapping(db: Queryable, family: Family, from: bigint, to: bigint): Promise<NetworkIndex> {
+  const {where, values} = overlapCondition(family, from, to)
+  const [rows] = await db.query<any[]>(`SELECT family, network, broadcast, prefix, gateway, cidr FROM ipnet WHERE ${where}`, values)
   return NetworkIndex.fromRows(rows)
+}
+
+/** The addresses of [from, to] never handed out, with why, given (at least) the networks overlapping it. */
+export function reservedFrom(index: NetworkIndex, family: Family, from: bigint, to: bigint): Map<bigint, Reserved> {
+  const out = new Map<bigint, Reserved>()
+  reservedOf(index, family, from, to, (value, why) => out.has(value) || out.set(value, why))
+  return out
 }
 
 /** The addresses of [from, to] never handed out, with why. */
 export async function reservedIn(db: Queryable, family: Family, from: bigint, to: bigint): Promise<Map<bigint, Reserved>> {
-  const out = new Map<bigint, Reserved>()
-  reservedOf(await networksOverlapping(db, family, from, to), family, from, to, (value, why) => out.has(value) || out.set(value, why))
-  return out
+  return reservedFrom(await networksOverlapping(db, family, from, to), family, from, to)
 }
 
 /** How many addresses of [from, to] may be handed out (used or not). */

@@ -3,16 +3,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type Conflict, findConflicts, overlappingPairs} from '../../src/integration/conflicts.js'
 import {cidrOf, type Family, formatCidr, formatRange, mask, maxValue, parseCidr, parseRange} from '../../src/net/ip.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {seeded as random} from '../../bench/seeded.js'
 
-/** A small seeded generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Small spaces in both families, so that random networks and ranges collide often.
 const SPACES: Record<Family, {base: bigint; bits: number}> = {
