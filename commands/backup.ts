@@ -13,9 +13,7 @@ export default class Backup extends DbCommand<typeof Backup> {
   public async run() {
     const db = await this.db()
     const file = this.flags.output ?? defaultBackupPath(this.config.dataDir, db.url.database)
-    const spinner = this.spinner()
-    spinner.start(`Writing ${file}`)
-    const result = await writeBackup(db.pool, file, {database: db.url.database}).finally(() => spinner.stop())
+    const result = await this.withProgress(`Writing ${file}`, (onProgress) => writeBackup(db.pool, file, {database: db.url.database, onProgress}))
     if (!this.json) this.out(`Backup written to ${result.file}: ${Object.entries(result.counts).map(([t, n]) => `${n} ${t}`).join(', ')}.`)
     return result
   }

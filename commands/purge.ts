@@ -33,15 +33,12 @@ export default class Purge extends DbCommand<typeof Purge> {
     let backupFile: string | null = null
     if (!this.flags['no-backup']) {
       backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, name)
-      const spinner = this.spinner()
-      spinner.start(`Writing the backup ${backupFile}`)
-      await writeBackup(db.pool, backupFile, {database: name}).finally(() => spinner.stop())
+      const file = backupFile
+      await this.withProgress(`Writing the backup ${file}`, (onProgress) => writeBackup(db.pool, file, {database: name, onProgress}))
       this.note(`Backup written to ${backupFile}`)
     }
     await confirmByTyping(`Type the database name (${name}) to delete its address space:`, name, {yes: this.flags.yes, what: 'purge'})
-    const spinner = this.spinner()
-    spinner.start(`Purging ${name}`)
-    const deleted = await purge(db.pool).finally(() => spinner.stop())
+    const deleted = await this.withProgress(`Purging ${name}`, () => purge(db.pool))
     if (!this.json) this.out(`Purged ${name}: deleted ${plural(deleted.addresses, 'address', 'addresses')}, ${plural(deleted.ranges, 'range')}, ${plural(deleted.pools, 'pool')}, ${plural(deleted.networks, 'network')}.${backupFile ? ` Backup: ${backupFile}` : ''}`)
     return {database: name, deleted, backup: backupFile}
   }

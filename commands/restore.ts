@@ -15,7 +15,7 @@ export default class Restore extends DbCommand<typeof Restore> {
 
   public async run() {
     const db = await this.db()
-    const header = await verifyBackup(this.args.file)
+    const header = await this.withProgress(`Reading ${this.args.file}`, (onProgress) => verifyBackup(this.args.file, {onProgress}))
     const existing = await addressSpaceCounts(db.pool)
     const holding = Object.values(existing).some((n) => n > 0)
     if (this.flags['dry-run']) {
@@ -30,9 +30,7 @@ export default class Restore extends DbCommand<typeof Restore> {
       if (existing.ip > TYPED_CONFIRMATION_ABOVE && name) await confirmByTyping(`Type the database name (${name}) to restore over it:`, name, {yes: this.flags.yes, what: 'restoring over existing data'})
       else await confirmOrRefuse(question, {yes: this.flags.yes, what: 'restoring over existing data'})
     }
-    const spinner = this.spinner()
-    spinner.start(`Restoring ${this.args.file}`)
-    const result = await restoreBackup(db.pool, this.args.file).finally(() => spinner.stop())
+    const result = await this.withProgress(`Restoring ${this.args.file}`, (onProgress) => restoreBackup(db.pool, this.args.file, {onProgress}))
     if (!this.json) this.out(`Restored ${this.args.file}: ${Object.entries(result.counts).map(([t, n]) => `${n} ${t}`).join(', ')}.`)
     return {file: this.args.file, backupCreatedAt: header.createdAt, replaced: holding ? existing : null, ...result}
   }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/db-command.js'
 import {outcome} from '../../src/outcome.js'
-import {openMaster} from '../../src/cli/master.js'
+import {CONFLICT_COLUMNS, openMaster} from '../../src/cli/master.js'
 import {findConflicts, refuseImpossibleJoin, transferPlan} from '../../src/integration/conflicts.js'
 import {refuseCnames, systemCnameResolver} from '../../src/integration/dns.js'
 import {withCnameOverrides} from '../../src/test-hooks.js'
@@ -18,7 +18,7 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
   public async run() {
     const db = await this.db()
     await refuseCnames(parseDbUrl(this.flags.master), withCnameOverrides(systemCnameResolver()))
-    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword(), {json: this.json})
     try {
       const pair = await refuseImpossibleJoin(db, master)
       if (pair.alreadyJoined) {
@@ -30,7 +30,7 @@ export default class IntegrationCheck extends DbCommand<typeof IntegrationCheck>
       const result = {master: maskedUrl(master.url), clean: conflicts.length === 0, conflicts, wouldMove: plan}
       if (!this.json) {
         this.out(`Would move to ${result.master}: ${plural(plan.networks, 'network')}, ${plural(plan.pools, 'pool')}, ${plural(plan.ranges, 'range')}, ${plural(plan.pendingRequests, 'pending request')}, ${plural(plan.addresses, 'address', 'addresses')}.`)
-        if (conflicts.length > 0) this.out(this.table(['Conflict', 'On this platform', 'On the master'], conflicts.map((c) => [c.kind, c.platform, c.master])))
+        if (conflicts.length > 0) this.out(this.table(CONFLICT_COLUMNS, conflicts.map((c) => [c.kind, c.platform, c.master])))
         else this.out('No conflicts: `ipam integration setup` can join this platform to the master.')
       }
       if (conflicts.length > 0 && !this.json) this.warnUser(`${plural(conflicts.length, 'conflict')} between this platform and the master: resolve them (rename pools, remove or renumber networks and ranges) and check again`)

@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {DbCommand} from '../../src/cli/db-command.js'
 import {conflict, usage} from '../../src/errors.js'
 import {yesFlag} from '../../src/cli/flags.js'
-import {openMaster} from '../../src/cli/master.js'
-import {confirmOrRefuse, promptPassword} from '../../src/cli/prompt.js'
+import {CONFLICT_COLUMNS, openMaster} from '../../src/cli/master.js'
+import {confirmOrRefuse, isInteractive, promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {defaultBackupPath} from '../../src/admin/paths.js'
 import {refuseCnames, systemCnameResolver} from '../../src/integration/dns.js'
@@ -33,12 +33,12 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
     const email = checkEmail(this.flags.email)
     let password: string
     if (this.flags['password-stdin']) password = await readStdinSecret('password')
-    else if (this.interactive) password = await promptPassword(`Password of ${email} on the master:`)
+    else if (isInteractive()) password = await promptPassword(`Password of ${email} on the master:`)
     else throw usage('the master admin\'s password is needed and there is no terminal to ask on', 'pass it with --password-stdin')
     this.addSecret(password)
     const db = await this.db()
     await refuseCnames(parseDbUrl(this.flags.master), withCnameOverrides(systemCnameResolver()))
-    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword())
+    const master = await openMaster(this.flags.master, (s) => this.addSecret(s), await this.masterPassword(), {json: this.json})
     try {
       const pre = await preflight(db, master, {email, password})
       if (pre.alreadyJoined) {
@@ -46,14 +46,21 @@ export default class IntegrationSetup extends DbCommand<typeof IntegrationSetup>
         return {alreadyJoined: true}
       }
       if (pre.conflicts.length > 0) {
-        if (!this.json) this.note(this.table(['Conflict', 'On this platform', 'On the master'], pre.conflicts.map((c) => [c.kind, c.platform, c.master])))
+        if (!this.json) this.note(this.table(CONFLICT_COLUMNS, pre.conflicts.map((c) => [c.kind, c.platform, c.master])))
         throw conflict('conflicts', `${plural(pre.conflicts.length, 'conflict')} between this platform and the master; nothing was changed`, 'see `ipam integration check`', {conflicts: pre.conflicts})
       }
       const p = pre.plan
       this.note(`${pre.resuming ? 'Resuming the join' : 'Joining'} ${db.url.database} to ${maskedUrl(master.url)}: ${plural(p.networks, 'network')}, ${plural(p.pools, 'pool')}, ${plural(p.ranges, 'range')}, ${plural(p.pendingRequests, 'pending request')} and ${plural(p.addresses, 'address', 'addresses')} move to the master (addresses as ALLOCATED, without assigned-to names), then this database's address space is deleted; from then on its commands work on the master.`)
       await confirmOrRefuse('Join this platform to the master?', {yes: this.flags.yes, what: 'integration setup'})
       const backupFile = this.flags.backup ?? defaultBackupPath(this.config.dataDir, db.url.database)
-      const result = await runSetup(db, master, pre, {email, backupFile, onStep: (n, text) => this.note(`Step ${n}/4: ${text}`), afterStep: crashAfterStepHook()})
+      const result = await this.withProgress('Step 1/4', (onProgress, line) => runSetup(db, master, pre, {
+        email, backupFile, onProgress, afterStep: crashAfterStepHook(),
+        onStep: (n, text) => {
+          line.clear()
+          this.note(`Step ${n}/4: ${text}`)
+          line.label(`Step ${n}/4`)
+        },
+      }))
       if (result.backup) this.note(`Backup of this platform: ${result.backup}`)
       for (const c of result.settings?.copied ?? []) this.note(`Setting ${c.name} copied to the master (it had none): ${c.value}`)
       for (const k of result.settings?.masterKept ?? []) this.note(`Setting ${k.name}: the master's ${k.master} applies from now on (this platform's ${k.platform} is no longer read)`)

@@ -6,6 +6,8 @@ import {streamJsonArray} from '../../src/cli/stream.js'
 import {plural} from '../../src/text.js'
 import {CSV_HEADER, csvLine, exportAddresses} from '../../src/space/importexport.js'
 import {STATUSES} from '../../src/space/addresses.js'
+import type {OnProgress} from '../../src/progress.js'
+import {stdoutIsFile} from '../../src/cli/outfile.js'
 
 export default class IpsExport extends DbCommand<typeof IpsExport> {
   static override summary = 'Export addresses as CSV (or JSON lines), streaming; `ips import` reads it back exactly'
@@ -25,15 +27,19 @@ export default class IpsExport extends DbCommand<typeof IpsExport> {
       await streamJsonArray(rows)
       return
     }
-    const n = await writeOutput(this.flags.output, async (put) => {
+    const file = this.flags.output
+    const exportRows = (onProgress?: OnProgress) => writeOutput(file, async (put) => {
       let count = 0
       if (this.flags.format === 'csv') await put(CSV_HEADER)
+      onProgress?.({done: count})
       for await (const a of rows) {
         await put(this.flags.format === 'csv' ? csvLine(a) : `${JSON.stringify({address: a.address, status: a.status, assignedTo: a.assignedTo, assignType: a.assignType, description: a.description, hostname: a.hostname, mac: a.mac})}\n`)
-        count++
+        if (++count % 1000 === 0) onProgress?.({done: count})
       }
       return count
     })
+    // Progress only into a file (-o, or stdout redirected to one): on a terminal or a pager it would be drawn over the rows.
+    const n = file || stdoutIsFile() ? await this.withProgress(`Exporting to ${file ?? 'stdout'}`, exportRows) : await exportRows()
     this.note(`Exported ${plural(n, 'address', 'addresses')}${this.flags.output ? ` to ${this.flags.output}` : ''}.`)
   }
 }

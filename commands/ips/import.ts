@@ -17,10 +17,8 @@ export default class IpsImport extends DbCommand<typeof IpsImport> {
     const fromStdin = this.args.file === '-'
     if (fromStdin && process.stdin.isTTY) throw usage('`ips import -` reads CSV from a pipe, not a terminal', 'e.g. ipam ips import - < addresses.csv')
     const db = (await this.session()).target
-    const spinner = this.spinner()
     const name = fromStdin ? 'stdin' : this.args.file
-    spinner.start(`Importing ${name}`)
-    const result = await importAddresses(db.pool, name, {skipInvalid: this.flags['skip-invalid'], dryRun: this.flags['dry-run'], input: fromStdin ? process.stdin : undefined, onProgress: (n) => spinner.update(`Importing ${name}: ${n} rows`)}).finally(() => spinner.stop())
+    const result = await this.withProgress(`Importing ${name}`, (onProgress) => importAddresses(db.pool, name, {skipInvalid: this.flags['skip-invalid'], dryRun: this.flags['dry-run'], input: fromStdin ? process.stdin : undefined, onProgress}))
     if (!this.json) {
       for (const p of result.problems.slice(0, 20)) this.warnUser(`line ${p.line}: ${p.message}`)
       if (result.problems.length > 20) this.note(`… and ${result.skipped - 20} more skipped rows (see --json).`)

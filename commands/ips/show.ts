@@ -15,15 +15,15 @@ export default class IpsShow extends DbCommand<typeof IpsShow> {
       this.out(this.fields([
         ['Address', a.address],
         ['Status', a.status === 'FREE' ? (a.usable ? 'FREE' : `not usable: ${a.note}`) : a.status],
-        ['Assigned to', a.assignedTo],
+        ['Assigned to', a.assignedTo, {shrink: true}],
         ['Assign type', a.assignType],
-        ['Description', a.description],
-        ['Hostname', a.hostname],
+        ['Description', a.description, {shrink: true}],
+        ['Hostname', a.hostname, {shrink: true}],
         ['MAC', a.mac],
         ['Network', a.network],
-        ['Pool', a.pool],
+        ['Pool', a.pool, {shrink: true}],
         ['Since', a.createdAt],
-        ['Requests', a.requests.map((r) => `#${r.id} ${r.status} by ${r.email ?? r.requestedBy}`).join('; ')],
+        ['Requests', a.requests.map((r) => `#${r.id} ${r.status} by ${r.email ?? r.requestedBy}`), {separator: '; '}],
       ]))
     }
     return a

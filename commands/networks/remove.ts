@@ -29,9 +29,7 @@ export default class NetworksRemove extends DbCommand<typeof NetworksRemove> {
       if (plan.addresses > TYPED_CONFIRMATION_ABOVE) await confirmByTyping(`Type the network (${plan.network.cidr}) to remove it with its ${what(plan)}:`, plan.network.cidr, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
       else await confirmOrRefuse(`Remove ${plan.network.cidr} with its ${what(plan)}${plan.requests === 0 ? '' : `, rejecting ${requestCount(plan.requests)}`}?`, {yes: this.flags.yes, what: `removing ${plan.network.cidr}`})
     }
-    const spinner = this.spinner()
-    spinner.start(`Removing ${plan.network.cidr}`)
-    const {queued, ...result} = await removeNetwork(db.pool, plan.network.id, plan).finally(() => spinner.stop())
+    const {queued, ...result} = await this.withProgress(`Removing ${plan.network.cidr}`, (onProgress) => removeNetwork(db.pool, plan.network.id, plan, {onProgress}))
     if (!this.json) this.out(`Removed network ${result.removed.cidr}, ${what(result)}${result.requests === 0 ? '' : `; rejected ${requestCount(result.requests)}`}.`)
     await notifyAfterCommit(this, db.pool, queued)
     return result

@@ -17,19 +17,19 @@ export default class NetworksShow extends DbCommand<typeof NetworksShow> {
     if (!this.json) {
       this.out(this.fields([
         ['Network', `${n.cidr} (id ${n.id})`],
-        ['Name', n.name],
+        ['Name', n.name, {shrink: true}],
         ['Gateway', n.gateway],
         ['VLAN', n.vlan],
-        ['Locations', n.locations.length > 0 ? n.locations.join(', ') : 'everywhere'],
-        ['Note', n.note],
+        ['Locations', n.locations.length > 0 ? n.locations.join(', ') : 'everywhere', {shrink: true}],
+        ['Note', n.note, {shrink: true}],
         ['Parent', n.parent ? `${n.parent.cidr} (id ${n.parent.id})` : null],
-        ['Children', n.children.map((c) => c.cidr).join(', ')],
+        ['Children', n.children.map((c) => c.cidr)],
         ['Usable', humanCount(n.usable)],
         ['Used', `${n.used} (${n.percent}%): ${n.byStatus.ALLOCATED} allocated, ${n.byStatus.RESERVED} reserved, ${n.byStatus.USED} used`],
         ['Free', humanCount(n.free)],
         ['Free space', n.freeSpace.blocks === 0 ? 'none: child networks cover it all' : `${n.freeSpace.blocks} free block${n.freeSpace.blocks === 1 ? '' : 's'} not in a child network, the largest ${n.freeSpace.largest}`],
       ]))
-      if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', 'Pool', 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, humanCount(r.size), r.used]))}`)
+      if (n.ranges.length > 0) this.out(`\n${this.table(['Range ID', {header: 'Pool', shrink: true}, 'Range', {header: 'Size', align: 'right'}, {header: 'Used', align: 'right'}], n.ranges.map((r) => [r.id, r.pool, r.range, humanCount(r.size), r.used]))}`)
     }
     return n
   }

@@ -23,7 +23,7 @@ export default class PoolsRemove extends DbCommand<typeof PoolsRemove> {
       this.note(`Removing pool ${plan.pool.name} also removes ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}.`)
       await confirmOrRefuse(`Remove pool ${plan.pool.name} with its ${plural(plan.ranges, 'range')} and ${plural(plan.addresses, 'address', 'addresses')}?`, {yes: this.flags.yes, what: `removing pool ${plan.pool.name}`})
     }
-    const result = await removePool(db.pool, plan.pool.id, plan)
+    const result = await this.withProgress(`Removing pool ${plan.pool.name}`, (onProgress) => removePool(db.pool, plan.pool.id, plan, {onProgress}))
     if (!this.json) this.out(`Removed pool ${result.removed.name}, ${plural(result.ranges, 'range')} and ${plural(result.addresses, 'address', 'addresses')}.`)
     return result
   }

@@ -21,18 +21,18 @@ export default class RequestsShow extends DbCommand<typeof RequestsShow> {
         ['IP', r.ip],
         ['Network', r.orphaned ? `${r.network} (no longer exists)` : r.network],
         ['Orphaned', r.orphaned && r.status === 'PENDING' ? `yes: its network was removed; it can only be rejected (\`ipam requests reject ${r.id}\`)` : null],
-        ['Address now', r.address ? `${r.address.status}${r.address.assignedTo ? ` to ${r.address.assignedTo}` : ''}` : 'free'],
-        ['Other requests', r.otherRequests.map((o) => `#${o.id}`).join(', ')],
-        ['Requester', r.email ?? r.requestedBy],
+        ['Address now', r.address ? `${r.address.status}${r.address.assignedTo ? ` to ${r.address.assignedTo}` : ''}` : 'free', {shrink: true}],
+        ['Other requests', r.otherRequests.map((o) => `#${o.id}`)],
+        ['Requester', r.email ?? r.requestedBy, {shrink: true}],
         ['Assign type', r.assignType],
-        ['Region', r.region],
+        ['Region', r.region, {shrink: true}],
         ['IP range', r.ipRange],
-        ['Description', r.description],
+        ['Description', r.description, {shrink: true}],
         ['Requested at', r.requestedAt],
         ['Decided', r.decidedBy ? `${r.status} by ${r.decidedBy} at ${r.decidedAt}` : null],
-        ['Reason', r.reason],
+        ['Reason', r.reason, {shrink: true}],
       ]))
-      if (r.history.length > 0) this.out(`\n${this.table(['When (UTC)', 'Who', 'What'], r.history.map((h) => [h.at.slice(0, 19), h.by, h.action]))}`)
+      if (r.history.length > 0) this.out(`\n${this.table(['When (UTC)', {header: 'Who', shrink: true}, {header: 'What', shrink: true}], r.history.map((h) => [h.at.slice(0, 19), h.by, h.action]))}`)
     }
     return r
   }

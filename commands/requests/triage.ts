@@ -7,6 +7,7 @@ import {notifyAfterCommit} from '../../src/cli/notify.js'
 import {statusBadge} from '../../src/cli/requests.js'
 import {runTriage} from '../../src/cli/triage.js'
 import {unicodeTerminal} from '../../src/cli/output.js'
+import {isInteractive} from '../../src/cli/prompt.js'
 import {outcome} from '../../src/outcome.js'
 import {checkText} from '../../src/text.js'
 
@@ -21,7 +22,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
   }
 
   public async run() {
-    if (!this.interactive) {
+    if (!isInteractive()) {
       throw confirmationRequired('triage is interactive and there is no terminal', 'in scripts use `ipam requests approve <id>…` or `ipam requests reject <id>… --reason …`')
     }
     const by = checkText('--by', this.flags.by, 254) ?? osUser()
@@ -39,7 +40,7 @@ export default class RequestsTriage extends DbCommand<typeof RequestsTriage> {
     const left = total - outcomes.length
     if (!this.json) {
       this.out(`\n${c.bold('Triage summary')}: ${counts('approved')} approved, ${counts('rejected')} rejected, ${counts('skipped')} skipped, ${counts('refused') + counts('already decided')} not decided, ${left} left${interrupted ? ' (interrupted)' : ''}`)
-      if (outcomes.length > 0) this.out(this.table(['ID', 'IP', 'Decision', 'Note'], outcomes.map((o) => [o.id, o.ip, o.decision === 'approved' ? statusBadge('APPROVED', c) : o.decision === 'rejected' ? statusBadge('REJECTED', c) : o.decision, o.note])))
+      if (outcomes.length > 0) this.out(this.table(['ID', 'IP', 'Decision', {header: 'Note', shrink: true}], outcomes.map((o) => [o.id, o.ip, o.decision === 'approved' ? statusBadge('APPROVED', c) : o.decision === 'rejected' ? statusBadge('REJECTED', c) : o.decision, o.note])))
     }
     return outcome({outcomes, left}, interrupted ? 'interrupted' : undefined)
   }

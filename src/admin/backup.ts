@@ -13,6 +13,7 @@ import {backupSchemaReadable, LATEST_VERSION, schemaStatus} from '../db/schema.j
 import {type Tx, withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
 import {streamRows, type Queryable} from '../db/query.js'
+import type {OnProgress} from '../progress.js'
 
 export const BACKUP_FORMAT = 'ipam-backup'
 export const BACKUP_FORMAT_VERSION = 1
@@ -45,6 +46,9 @@ async function columnsOf(db: Pool | PoolConnection | Tx, table: string): Promise
 const tableWhere = (t: BackupTable) => (t === 'ipam_settings' ? `WHERE name NOT IN (${LOCAL_SETTINGS.map(() => '?').join(', ')})` : '')
 const tableParams = (t: BackupTable) => (t === 'ipam_settings' ? LOCAL_SETTINGS : [])
 
+/** Rows between two progress reports while a table is copied or checked. */
+const REPORT_EVERY = 1000
+
 /** JSON columns come back parsed from MariaDB; a backup keeps their text. */
 function cell(v: unknown): unknown {
   if (v === null || v === undefined) return null
@@ -60,7 +64,7 @@ function cell(v: unknown): unknown {
  * the SHA-256 of every line before it. Written to FILE.partial, then renamed,
  * so a crash never leaves a file that looks complete.
  */
-export async function writeBackup(pool: Pool, file: string, opts: {database?: string} = {}): Promise<BackupHeader & {file: string; sha256: string}> {
+export async function writeBackup(pool: Pool, file: string, opts: {database?: string; onProgress?: OnProgress} = {}): Promise<BackupHeader & {file: string; sha256: string}> {
   await mkdir(dirname(file), {recursive: true})
   const partial = partialFile(file)
   const conn = await pool.getConnection()
@@ -68,6 +72,7 @@ export async function writeBackup(pool: Pool, file: string, opts: {database?: st
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT')
     const status = await schemaStatus(conn as unknown as Pool)
+    opts.onProgress?.({stage: 'counting rows'})
     const counts = {} as Record<BackupTable, number>
     for (const t of BACKUP_TABLES) {
       const [rows] = await conn.query<any[]>(`SELECT COUNT(*) AS n FROM ${t} ${tableWhere(t)}`, tableParams(t))
@@ -88,7 +93,13 @@ export async function writeBackup(pool: Pool, file: string, opts: {database?: st
       const columns = await columnsOf(conn, t)
       await put(JSON.stringify({table: t, columns}))
       const stream = streamRows(conn, {sql: `SELECT ${columns.map((c) => `\`${c}\``).join(', ')} FROM ${t} ${tableWhere(t)} ORDER BY 1`, values: tableParams(t), rowsAsArray: true})
-      for await (const row of stream) await put(JSON.stringify((row as unknown[]).map(cell)))
+      let done = 0
+      opts.onProgress?.({stage: t, done, total: counts[t]})
+      for await (const row of stream) {
+        await put(JSON.stringify((row as unknown[]).map(cell)))
+        if (++done % REPORT_EVERY === 0) opts.onProgress?.({stage: t, done, total: counts[t]})
+      }
+      opts.onProgress?.({stage: t, done, total: counts[t]})
     }
     const sha256 = hash.digest('hex')
     gzip.end(`${JSON.stringify({end: true, sha256})}\n`)
@@ -155,15 +166,27 @@ function corrupt(file: string, why: string): IpamError {
   return new IpamError('usage', 'corrupt_backup', `${file} is damaged: ${why}`, {hint: 'nothing was restored'})
 }
 
+/** Sum of a header's row counts (the rows a whole file holds), when the header has them. */
+function totalRows(header: BackupHeader | undefined): number | undefined {
+  const counts = Object.values(header?.counts ?? {}).map(Number)
+  return counts.length > 0 && counts.every(Number.isFinite) ? counts.reduce((a, b) => a + b, 0) : undefined
+}
+
 /** Reads the whole file once: checks the trailer checksum and returns the header. */
-export async function verifyBackup(file: string): Promise<BackupHeader & {sha256: string}> {
+export async function verifyBackup(file: string, opts: {onProgress?: OnProgress} = {}): Promise<BackupHeader & {sha256: string}> {
   let header: BackupHeader | undefined
   let sha = ''
+  let done = 0
+  const report = () => opts.onProgress?.({stage: 'checking', done, total: totalRows(header)})
   try {
     for await (const line of parseBackup(file)) {
-      if (line.kind === 'header') header = line.header
-      else if (line.kind === 'end') sha = line.sha256
+      if (line.kind === 'header') {
+        header = line.header
+        report()
+      } else if (line.kind === 'end') sha = line.sha256
+      else if (line.kind === 'row' && ++done % REPORT_EVERY === 0) report()
     }
+    report()
   } catch (error) {
     if (error instanceof IpamError) throw error
     const code = (error as NodeJS.ErrnoException).code
@@ -192,9 +215,10 @@ export async function addressSpaceCounts(db: Queryable): Promise<Record<string, 
  * in one transaction: all of it or nothing. Row ids are kept, so references
  * between tables hold and a second backup reads the same.
  */
-export async function restoreBackup(pool: Pool, file: string): Promise<{counts: Record<string, number>}> {
-  await verifyBackup(file)
+export async function restoreBackup(pool: Pool, file: string, opts: {onProgress?: OnProgress} = {}): Promise<{counts: Record<string, number>}> {
+  const header = await verifyBackup(file, opts)
   return withTransaction(pool, async (tx) => {
+    opts.onProgress?.({stage: 'deleting the current data'})
     for (const t of [...BACKUP_TABLES].reverse()) {
       if (t === 'ipam_settings') await tx.query(`DELETE FROM ipam_settings WHERE name NOT IN (${LOCAL_SETTINGS.map(() => '?').join(', ')})`, LOCAL_SETTINGS)
       else await tx.query(`DELETE FROM ${t}`)
@@ -210,6 +234,10 @@ export async function restoreBackup(pool: Pool, file: string): Promise<{counts: 
       await tx.query(`INSERT INTO ${table} (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ?`, [batch])
       counts[table] = (counts[table] ?? 0) + batch.length
       batch = []
+      report()
+    }
+    const report = () => {
+      if (table) opts.onProgress?.({stage: table, done: counts[table], total: header.counts[table]})
     }
     for await (const line of parseBackup(file)) {
       if (line.kind === 'table') {
@@ -221,6 +249,7 @@ export async function restoreBackup(pool: Pool, file: string): Promise<{counts: 
         table = line.table
         columns = line.columns
         counts[table] = 0
+        report()
       } else if (line.kind === 'row') {
         if (!table || line.values.length !== columns.length) throw corrupt(file, 'a row does not fit its table')
         if (table === 'ipam_settings' && LOCAL_SETTINGS.includes(String(line.values[columns.indexOf('name')]))) continue

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {stripVTControlCharacters} from 'node:util'
 
-import {renderTable} from './output.js'
+import {makeChalk, renderTable} from './output.js'
 import {openSink, type Sink} from './pager.js'
 
 /**
@@ -48,6 +48,8 @@ export interface ListColumn {
   shrink?: boolean
   /** Left out of a table that does not fit otherwise (`--wide`, TSV, CSV and JSON keep it). */
   optional?: boolean
+  /** For a free-text cell that begins with an address or range: how much of its start is never cut. */
+  keep?: (cell: string) => number
 }
 
 /** A cell: plain, or a display form for the table with the value scripts get. */
@@ -66,11 +68,11 @@ export interface ListSettings {
 }
 
 /** Terminal width: COLUMNS when set, else the terminal's; a table written to a file or pipe is not cut. */
-export function terminalWidth(env: NodeJS.ProcessEnv = process.env): number {
+export function terminalWidth(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stdout): number {
   const fromEnv = Number(env.COLUMNS)
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv
-  if (!process.stdout.isTTY) return Number.POSITIVE_INFINITY
-  return process.stdout.columns || 80
+  if (!stream.isTTY) return Number.POSITIVE_INFINITY
+  return stream.columns || 80
 }
 
 export function listSettings(flags: ListFlagValues, color: boolean, ascii = false): ListSettings {
@@ -107,11 +109,11 @@ function scriptValue(cell: Cell): string {
  * first, down to their header's width, then down to three characters. Other
  * columns (addresses, CIDRs, numbers) keep their room.
  */
-export function fitWidths(natural: number[], columns: ListColumn[], total: number, overhead: number, floor: 'header' | 'least' = 'least'): number[] {
+export function fitWidths(natural: number[], columns: ListColumn[], total: number, overhead: number, floor: 'header' | 'least' = 'least', kept: number[] = []): number[] {
   const widths = [...natural]
   let excess = widths.reduce((a, b) => a + b, 0) + overhead - total
-  const floors: ((i: number) => number)[] = [(i) => Math.min(natural[i], Math.max(6, displayWidth(columns[i].header)))]
-  if (floor === 'least') floors.push(() => 3)
+  const floors: ((i: number) => number)[] = [(i) => Math.max(kept[i] ?? 0, Math.min(natural[i], Math.max(6, displayWidth(columns[i].header))))]
+  if (floor === 'least') floors.push((i) => Math.max(kept[i] ?? 0, 3))
   for (const floorOf of floors) {
     while (excess > 0) {
       let widest = -1
@@ -133,15 +135,16 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
  * text shrinks to its header's width first; then optional columns go, the last
  * first (`--wide` shows them); then free text shrinks further.
  */
-export function fitTable(natural: number[], columns: ListColumn[], total: number): {shown: number[]; widths: number[]} {
+export function fitTable(natural: number[], columns: ListColumn[], total: number, kept: number[] = []): {shown: number[]; widths: number[]} {
   let shown = columns.map((_, i) => i)
   for (;;) {
     const cols = shown.map((i) => columns[i])
     const nat = shown.map((i) => natural[i])
-    const widths = fitWidths(nat, cols, total, tableOverhead(cols.length), 'header')
+    const keep = shown.map((i) => kept[i] ?? 0)
+    const widths = fitWidths(nat, cols, total, tableOverhead(cols.length), 'header', keep)
     if (sum(widths) + tableOverhead(cols.length) <= total) return {shown, widths}
     const drop = [...shown].reverse().find((i) => columns[i].optional)
-    if (drop === undefined) return {shown, widths: fitWidths(nat, cols, total, tableOverhead(cols.length))}
+    if (drop === undefined) return {shown, widths: fitWidths(nat, cols, total, tableOverhead(cols.length), 'least', keep)}
     shown = shown.filter((i) => i !== drop)
   }
 }
@@ -166,8 +169,11 @@ export function formatList(columns: ListColumn[], rows: Cell[][], s: ListSetting
   let shownColumns = columns
   if (!s.wide) {
     const natural = columns.map((col, i) => Math.max(s.headers ? displayWidth(col.header) : 0, ...cells.map((r) => displayWidth(r[i] ?? ''))))
-    const {shown, widths} = fitTable(natural, columns, s.width)
-    shownColumns = shown.map((i) => columns[i])
+    // A kept start and the `…` after it.
+    const kept = columns.map((col, i) => (col.keep ? Math.max(0, ...cells.map((r) => Math.min(displayWidth(r[i]), col.keep!(r[i]) + 1))) : 0))
+    const {shown, widths} = fitTable(natural, columns, s.width, kept)
+    // A free-text column narrower than its header (a very narrow terminal) cuts the header too.
+    shownColumns = shown.map((i, k) => (columns[i].shrink ? {...columns[i], header: cut(columns[i].header, widths[k])} : columns[i]))
     cells = cells.map((r) => shown.map((i, k) => (columns[i].shrink ? cut(r[i], widths[k]) : r[i])))
   }
   return `${renderTable(shownColumns, cells, s.color, {headers: s.headers, ascii: s.ascii})}\n`
@@ -257,3 +263,66 @@ export async function streamList<T>(items: AsyncIterable<T>, columns: StreamColu
 }
 
 export type {Sink}
+
+/** A table of a `show` or status command (always a table; it fits the terminal as lists do). */
+export function formatTable(columns: (string | ListColumn)[], rows: Cell[][], opts: {color: boolean; ascii?: boolean; width?: number}): string {
+  const cols = columns.map((c) => (typeof c === 'string' ? {header: c} : c))
+  return formatList(cols, rows, {format: 'table', headers: true, wide: false, pager: false, width: opts.width ?? terminalWidth(), color: opts.color, ascii: opts.ascii}).replace(/\n$/, '')
+}
+
+/**
+ * One line of a `show` command: a label and its value. `shrink` marks free
+ * text (names, descriptions, notes), cut with `…` to fit. A list of items
+ * (CIDRs, request ids) is given as an array and breaks onto more lines between
+ * items, never inside one; other values break between words. Addresses are
+ * never cut.
+ */
+export type Field = [label: string, value: string | number | null | undefined | string[], opts?: {shrink?: boolean; separator?: string}]
+
+/**
+ * Label/value lines that fit `width` columns, by the rules of tables: free
+ * text shrinks and ends in `…`; everything else keeps every character and
+ * goes on to the next line, under its value, when it is too long for one.
+ */
+export function formatFields(fields: Field[], opts: {color: boolean; width?: number; indent?: string; labelWidth?: number; boldLabels?: boolean}): string {
+  const c = makeChalk(opts.color)
+  const indent = opts.indent ?? ''
+  const labelWidth = opts.labelWidth ?? Math.max(...fields.map(([label]) => displayWidth(label)))
+  const room = Math.max(10, (opts.width ?? terminalWidth()) - displayWidth(indent) - labelWidth - 2)
+  const under = `${indent}${' '.repeat(labelWidth + 2)}`
+  return fields.map(([label, value, o]) => {
+    const items = Array.isArray(value) ? value : undefined
+    const text = items ? items.join(o?.separator ?? ', ') : value === null || value === undefined ? '' : String(value)
+    let lines: string[]
+    if (text === '') lines = [c.dim('-')]
+    else if (displayWidth(text) <= room) lines = [text]
+    else if (o?.shrink) lines = [cut(text.replace(/[\t\r\n]+/g, ' '), room)]
+    else if (items) {
+      const separator = o?.separator ?? ', '
+      const mark = separator.trimEnd()
+      lines = wrapItems(items, separator, room - mark.length, mark)
+    }
+    else lines = wrapItems(text.split(' '), ' ', room)
+    const head = `${indent}${opts.boldLabels === false ? label.padEnd(labelWidth) : c.bold(label.padEnd(labelWidth))}  `
+    return lines.map((line, i) => (i === 0 ? head : under) + line).join('\n')
+  }).join('\n')
+}
+
+/**
+ * Items on lines no wider than `width`, broken between items, never inside
+ * one; `mark` ends a line that the next line continues (the separator's
+ * visible part, such as the comma of ", ").
+ */
+export function wrapItems(items: string[], separator: string, width: number, mark = ''): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const item of items) {
+    if (line !== '' && displayWidth(line) + separator.length + displayWidth(item) > width) {
+      lines.push(`${line}${mark}`)
+      line = ''
+    }
+    line = line === '' ? item : `${line}${separator}${item}`
+  }
+  if (line !== '') lines.push(line)
+  return lines
+}

@@ -1,8 +1,17 @@
-import {createWriteStream} from 'node:fs'
+import {createWriteStream, fstatSync} from 'node:fs'
 import {once} from 'node:events'
 
 import {partialFile} from '../interrupt.js'
 import {write} from './stream.js'
+
+/** Whether stdout is redirected to a regular file (`> export.csv`), not a terminal or a pipe. */
+export function stdoutIsFile(): boolean {
+  try {
+    return fstatSync(1).isFile()
+  } catch {
+    return false
+  }
+}
 
 /**
  * Gives `fn` a `put` that writes to FILE (through FILE.partial, renamed when

@@ -1,6 +1,13 @@
+import {createRequire} from 'node:module'
 import {Chalk, type ChalkInstance} from 'chalk'
-import Table from 'cli-table3'
+import type Table from 'cli-table3'
 import type {Ora} from 'ora'
+
+// cli-table3 (and the width and colour packages under it) is loaded when a table is drawn, not at
+// every start: JSON and TSV output never need it. A runtime require keeps it out of the bundle.
+const requireOnUse = createRequire(import.meta.url)
+let tableClass: typeof Table | undefined
+const TableClass = () => (tableClass ??= requireOnUse('cli-table3') as typeof Table)
 
 export interface OutputOptions {
   /** --no-color given. */
@@ -40,7 +47,7 @@ const ASCII_BORDERS = {
 export function renderTable(columns: (string | TableColumn)[], rows: (string | number | null | undefined)[][], color: boolean, opts: {ascii?: boolean; headers?: boolean} = {}): string {
   const cols = columns.map((c) => (typeof c === 'string' ? {header: c} : c))
   const c = makeChalk(color)
-  const table = new Table({
+  const table = new (TableClass())({
     head: opts.headers === false ? [] : cols.map((col) => c.bold(col.header)),
     colAligns: cols.map((col) => col.align ?? 'left'),
     style: {head: [], border: [], compact: true},
@@ -49,13 +56,6 @@ export function renderTable(columns: (string | TableColumn)[], rows: (string | n
   })
   for (const row of rows) table.push(row.map((v) => (v === null || v === undefined ? '' : String(v))))
   return table.toString()
-}
-
-/** Key/value lines for `show` commands. */
-export function renderFields(fields: [string, string | number | null | undefined][], color: boolean): string {
-  const c = makeChalk(color)
-  const width = Math.max(...fields.map(([k]) => k.length))
-  return fields.map(([k, v]) => `${c.bold(k.padEnd(width))}  ${v === null || v === undefined || v === '' ? c.dim('-') : String(v)}`).join('\n')
 }
 
 export interface Spinner {
@@ -69,9 +69,21 @@ export interface Spinner {
 const silentSpinner: Spinner = {start() {}, update() {}, succeed() {}, fail() {}, stop() {}}
 
 /**
- * A spinner on stderr, only when stderr is a terminal and --json is off: the
- * one place spinners are made. ora's default would put the terminal in raw
- * mode to swallow keystrokes, and Ctrl-C would then never become SIGINT.
+ * ora, loaded only for a terminal: a started spinner on stderr that leaves
+ * stdin alone. ora's default would put the terminal in raw mode to swallow
+ * keystrokes, and Ctrl-C typed there would then never become SIGINT.
+ */
+export async function loadOra(): Promise<(text: string) => Ora> {
+  const {default: ora} = await import('ora')
+  // Whether to draw is decided by the callers (stderr is a terminal, no --json). ora's own
+  // test would also turn the spinner into one static line whenever CI is set in the environment.
+  const isEnabled = process.env.TERM !== 'dumb'
+  return (text) => ora({text, stream: process.stderr, discardStdin: false, isEnabled}).start()
+}
+
+/**
+ * A spinner on stderr, only when stderr is a terminal and --json is off. It and
+ * src/cli/progress.ts (a spinner with counts) make every spinner with loadOra.
  */
 export function makeSpinner(opts: {json?: boolean}): Spinner {
   if (opts.json || !process.stderr.isTTY) return silentSpinner
@@ -81,8 +93,8 @@ export function makeSpinner(opts: {json?: boolean}): Spinner {
     start(text) {
       wanted = text
       // ora is loaded only for a terminal; a fast command may finish before it shows.
-      import('ora').then(({default: ora}) => {
-        if (wanted !== undefined) spinner = ora({text: wanted, stream: process.stderr, discardStdin: false}).start()
+      loadOra().then((ora) => {
+        if (wanted !== undefined) spinner = ora(wanted)
       }, () => undefined)
     },
     update(text) {

@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 
 import type {RequestView} from '../requests/requests.js'
+import {type Field, formatFields, terminalWidth} from './listing.js'
 
 /** A coloured status word; the word itself carries the meaning without colour. */
 export function statusBadge(status: string, c: ChalkInstance): string {
@@ -32,22 +33,27 @@ export interface CardConflicts {
   otherRequests: {id: number}[]
 }
 
-/** The triage card of one request: the lines to draw above the key footer. */
-export function renderRequestCard(r: RequestView, opts: {index: number; total: number; conflicts: CardConflicts; strip?: string; c: ChalkInstance}): string[] {
+/** The triage card of one request: the lines to draw above the key footer, fitting the terminal (as `show` does). */
+export function renderRequestCard(r: RequestView, opts: {index: number; total: number; conflicts: CardConflicts; nearby?: {first: string; strip: string}; c: ChalkInstance; width?: number}): string[] {
   const {c, conflicts} = opts
+  // Card lines go to stderr: its width, or COLUMNS.
+  const fit = (fields: Field[]) => formatFields(fields, {color: false, indent: '  ', labelWidth: 11, boldLabels: false, width: opts.width ?? terminalWidth(process.env, process.stderr)})
   const lines = [
     '',
     c.bold(`Request #${r.id}  (${opts.index + 1} of ${opts.total})`),
-    `  IP           ${c.bold(r.ip)}`,
-    `  Network      ${r.network ?? '-'}`,
-    `  Region       ${r.region ?? '-'}`,
-    `  Requester    ${r.email ?? r.requestedBy}`,
-    `  Description  ${r.description ?? '-'}`,
-    `  Age          ${age(r.requestedAt)} (since ${r.requestedAt.slice(0, 19)} UTC)`,
+    ...fit([
+      ['IP', c.bold(r.ip)],
+      ['Network', r.network],
+      ['Region', r.region, {shrink: true}],
+      ['Requester', r.email ?? r.requestedBy, {shrink: true}],
+      ['Description', r.description, {shrink: true}],
+      ['Age', `${age(r.requestedAt)} (since ${r.requestedAt.slice(0, 19)} UTC)`],
+    ]).split('\n'),
   ]
-  if (opts.strip) lines.push(`  Nearby       ${opts.strip}`)
-  if (conflicts.address) lines.push(c.red(`  Conflict     address already ${conflicts.address.status}${conflicts.address.assignedTo ? ` to ${conflicts.address.assignedTo}` : ''}`))
-  if (conflicts.otherRequests.length > 0) lines.push(c.yellow(`  Also wanted  by ${conflicts.otherRequests.length === 1 ? 'request' : 'requests'} ${conflicts.otherRequests.map((o) => `#${o.id}`).join(', ')}`))
+  // The strip of nearby addresses goes under its first address when both do not fit on one line.
+  if (opts.nearby) lines.push(...fit([['Nearby', [opts.nearby.first, opts.nearby.strip], {separator: '  '}]]).split('\n'))
+  if (conflicts.address) lines.push(c.red(fit([['Conflict', `address already ${conflicts.address.status}${conflicts.address.assignedTo ? ` to ${conflicts.address.assignedTo}` : ''}`, {shrink: true}]])))
+  if (conflicts.otherRequests.length > 0) lines.push(c.yellow(fit([['Also wanted', `by ${conflicts.otherRequests.length === 1 ? 'request' : 'requests'} ${conflicts.otherRequests.map((o) => `#${o.id}`).join(', ')}`]])))
   return lines
 }
 

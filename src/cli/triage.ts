@@ -50,8 +50,8 @@ export async function runTriage(s: TriageSession): Promise<{outcomes: TriageOutc
       }
       const conflicts = await requestConflicts(pool, r)
       const cells = r.networkId === null ? undefined : await neighbourhood(pool, r.networkId, r.family, r.addr)
-      const strip = cells ? `${cells[0].first}  ${renderStrip(cells, r.ip, {ascii: !s.unicode, color: s.color})}` : undefined
-      write(renderRequestCard(r, {index, total: pending.length, conflicts, strip, c}).join('\n'))
+      const nearby = cells ? {first: cells[0].first, strip: renderStrip(cells, r.ip, {ascii: !s.unicode, color: s.color})} : undefined
+      write(renderRequestCard(r, {index, total: pending.length, conflicts, nearby, c}).join('\n'))
       let enterNoted = false
       const key = await readKey(['a', 'r', 's', 'q'], {
         // the footer shows once keys typed ahead have been thrown away: from then on a key decides

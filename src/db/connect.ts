@@ -176,7 +176,12 @@ async function galeraStatus(conn: PoolConnection): Promise<{name: string; ready:
  * Opens one pool for the process. With several hosts in the URL they are tried
  * in order; the first that accepts a connection serves the whole command.
  */
-export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; sessionSetup?: (c: PoolConnection) => Promise<void>} = {}): Promise<Database> {
+export async function openDatabase(url: DbUrl, opts: {
+  withDatabase?: boolean
+  sessionSetup?: (c: PoolConnection) => Promise<void>
+  /** Called as each host (or the socket) is tried: the CLI says what a slow connection waits for. */
+  onAttempt?: (where: string) => void
+} = {}): Promise<Database> {
   if ((opts.withDatabase ?? true) && !url.database) throw noDatabaseName(url)
   const targets = url.socket ? [undefined] : url.hosts
   let lastError: unknown
@@ -190,9 +195,10 @@ export async function openDatabase(url: DbUrl, opts: {withDatabase?: boolean; se
     pool.on('connection', (conn) => {
       conn.query(`SET time_zone = '+00:00', sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')${galera ? ', wsrep_sync_wait = 1' : ''}`)
     })
+    let where = url.socket ?? `${host!.host}:${host!.port}`
+    opts.onAttempt?.(where)
     try {
       const conn = await pool.getConnection()
-      let where = url.socket ?? `${host!.host}:${host!.port}`
       try {
         const cluster = await galeraStatus(conn)
         if (cluster) {

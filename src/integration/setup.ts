@@ -13,6 +13,7 @@ import {type Conflict, findConflicts, refuseImpossibleJoin, transferPlan, type T
 import {lockForJoin, storedMasterUrl} from './state.js'
 import {plural} from '../text.js'
 import {streamRows} from '../db/query.js'
+import type {OnProgress} from '../progress.js'
 
 export const SETUP_STEPS = [
   'record on the platform that setup has begun',
@@ -78,7 +79,7 @@ async function adoptSettings(platform: Pool, tx: Tx): Promise<SettingsOutcome> {
   return out
 }
 
-async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string, email: string): Promise<{moved: TransferPlan; settings: SettingsOutcome}> {
+async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string, email: string, onProgress?: OnProgress): Promise<{moved: TransferPlan; settings: SettingsOutcome}> {
   // Serialize with range and network changes on the master, then look again.
   await lockForJoin(tx)
   const again = await findConflicts(platform, tx)
@@ -114,6 +115,7 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   }
   // Addresses arrive as ALLOCATED, without the assigned-to name.
   let addresses = 0
+  onProgress?.({done: addresses, total: pre.plan.addresses, unit: 'addresses'})
   const stream = streamRows(platform, {sql: 'SELECT family, addr, assign_type, description, hostname, mac FROM ip ORDER BY family, addr'}, 2000)
   let batch: unknown[][] = []
   const touched = new RunBuilder()
@@ -127,6 +129,7 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
     }
     addresses += batch.length
     batch = []
+    onProgress?.({done: addresses, total: pre.plan.addresses, unit: 'addresses'})
   }
   for await (const row of stream) {
     touched.add(Number(row.family), BigInt(row.addr))
@@ -160,6 +163,8 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
   backupFile: string
   /** Called as step n begins. */
   onStep?: (n: number, text: string) => void
+  /** How far the backup (step 2) and the copy (step 3) have got. */
+  onProgress?: OnProgress
   /** Called once step n has committed (a test stops setup here, as a crash would, by throwing or killing the process). */
   afterStep?: (n: number) => void | Promise<void>
 }): Promise<SetupResult> {
@@ -179,12 +184,12 @@ export async function runSetup(platform: Database, master: Database, pre: Prefli
   let settings: SettingsOutcome | null = null
   if (!pre.registered) {
     say(2)
-    await writeBackup(platform.pool, opts.backupFile, {database: platform.url.database})
+    await writeBackup(platform.pool, opts.backupFile, {database: platform.url.database, onProgress: opts.onProgress})
     backup = opts.backupFile
     await opts.afterStep?.(2)
     say(3)
     const name = `${platform.url.database ?? '?'}@${platform.node}`
-    ;({moved, settings} = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email), {attempts: 3}))
+    ;({moved, settings} = await withTransaction(master.pool, (tx) => copyToMaster(platform.pool, tx, pre, name, opts.email, opts.onProgress), {attempts: 3}))
     await opts.afterStep?.(3)
   }
   say(4)

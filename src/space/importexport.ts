@@ -10,6 +10,7 @@ import {quote} from '../text.js'
 import {checkFields, listAddresses, type AddressView} from './addresses.js'
 import {csvField, readCsv} from './csv.js'
 import {NetworkIndex} from './netindex.js'
+import type {OnProgress} from '../progress.js'
 
 export const CSV_COLUMNS = ['address', 'status', 'assigned_to', 'assign_type', 'description', 'hostname', 'mac'] as const
 /** The columns before hostname and MAC were added: such files still import, with or without a header. */
@@ -66,7 +67,7 @@ function isAddress(text: string): boolean {
  * row stops the import with its line number, leaving nothing of it behind;
  * with `skipInvalid` bad rows are reported and skipped.
  */
-export async function importAddresses(pool: Pool, file: string, opts: {skipInvalid?: boolean; onProgress?: (rows: number) => void; dryRun?: boolean; input?: Readable} = {}): Promise<ImportResult> {
+export async function importAddresses(pool: Pool, file: string, opts: {skipInvalid?: boolean; onProgress?: OnProgress; dryRun?: boolean; input?: Readable} = {}): Promise<ImportResult> {
   if (!opts.input) try {
     await new Promise<void>((resolve, reject) => {
       const s = createReadStream(file)
@@ -142,7 +143,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
       }
       result.imported += rows.length
       batch = []
-      opts.onProgress?.(result.imported)
+      opts.onProgress?.({done: result.imported})
     }
 
     let records: AsyncGenerator<{line: number; fields: string[]}>

@@ -386,3 +386,107 @@ describe('dry runs and typed confirmations', () => {
     expect((await session.exited()).code).toBe(0)
   })
 })
+
+describe('show commands, status tables and triage cards fit the terminal', () => {
+  let db: TestDatabase
+  let master: TestDatabase
+  let platform: TestDatabase
+  let clashing: TestDatabase
+  let run: ReturnType<typeof cliFor>
+  let requestId = 0
+  const home = tempHome()
+  const POOL = 'racks of the nightly integration pipeline in the east wing'
+  const CHILDREN = Array.from({length: 8}, (_, i) => `198.51.100.${128 + i * 16}/28`)
+
+  async function onTerminal(target: TestDatabase, args: string[], cols: number) {
+    const session = runPty(args, {cols, home, env: {IPAM_DATABASE_URL: target.url, LANG: 'C.UTF-8', COLUMNS: String(cols), PAGER: ''}})
+    const exit = await session.exited()
+    return {code: exit.code, output: session.output}
+  }
+  const tableLines = (output: string) => lines(output).filter((l) => /^[┌│├└]/.test(l))
+
+  beforeAll(async () => {
+    db = await freshDatabase('show_fit')
+    run = cliFor(db.url, home)
+    for (const args of [
+      ['networks', 'add', '198.51.100.0/24', '--name', 'a lab network whose name goes on and on for quite a while', '--note', LONG],
+      ...CHILDREN.map((cidr) => ['networks', 'add', cidr]),
+      ['pools', 'add', POOL, '--note', LONG],
+      ['ranges', 'add', POOL, '198.51.100.0/25'],
+      ['ips', 'allocate', '198.51.100.10', '--assigned-to', LONG, '--description', LONG],
+    ]) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
+    }
+    requestId = (await run(['requests', 'submit', '--ip', '198.51.100.20', '--email', 'someone.with.a.long.name@example.com', '--description', LONG, '--json'])).json().id
+
+    // A master, a platform joined to it, and another platform whose network and pool clash with the master's.
+    master = await freshDatabase('show_fit_master')
+    expect((await cliFor(master.url, home)(['users', 'create', 'admin@example.com', '--admin', '--password-stdin'], {input: 'master-admin-pw'})).code).toBe(0)
+    platform = await freshDatabase('show_fit_platform')
+    clashing = await freshDatabase('show_fit_clashing')
+    for (const target of [platform, clashing]) {
+      for (const args of [['networks', 'add', '10.30.0.0/24'], ['pools', 'add', POOL], ['ranges', 'add', POOL, '10.30.0.0/25']]) expect((await cliFor(target.url, home)(args)).code, args.join(' ')).toBe(0)
+    }
+    const joined = await cliFor(platform.url, home)(['integration', 'setup', '--master', master.url, '--email', 'admin@example.com', '--password-stdin', '--yes'], {input: 'master-admin-pw'})
+    expect(joined.code, joined.stderr).toBe(0)
+  })
+  afterAll(async () => {
+    for (const d of [db, master, platform, clashing]) await d?.drop()
+  })
+
+  for (const cols of [80, 120]) {
+    it.skipIf(!hasPty)(`networks, pools, ips and requests show fit ${cols} columns: free text cut with …, addresses whole`, async () => {
+      for (const args of [['networks', 'show', '198.51.100.0/24'], ['pools', 'show', POOL], ['ips', 'show', '198.51.100.10'], ['requests', 'show', String(requestId)]]) {
+        const {code, output} = await onTerminal(db, args, cols)
+        expect(code, output).toBe(0)
+        for (const line of lines(output)) expect(line.length, `${args.join(' ')}: ${line}`).toBeLessThanOrEqual(cols)
+        // the long text is cut at 80 columns and whole at 120, where it fits
+        expect(output.includes('…'), `${args.join(' ')}:\n${output}`).toBe(cols === 80)
+        expect(output.includes(LONG), `${args.join(' ')}:\n${output}`).toBe(cols === 120)
+      }
+      const network = (await onTerminal(db, ['networks', 'show', '198.51.100.0/24'], cols)).output
+      for (const cidr of CHILDREN) expect(network).toMatch(new RegExp(`(^| )${cidr.replace(/\./g, '\\.')}(,|$)`, 'm'))
+      expect(network).toContain('198.51.100.0-198.51.100.127')
+      // at 80 columns the pool's Network column makes way for the range, which is never cut
+      expect((await onTerminal(db, ['pools', 'show', POOL], cols)).output).toMatch(cols === 80 ? /│ 198\.51\.100\.0-198\.51\.100\.127 │ +\d+ │/ : /│ 198\.51\.100\.0-198\.51\.100\.127 │ 198\.51\.100\.0\/24 +│/)
+      expect((await onTerminal(db, ['ips', 'show', '198.51.100.10'], cols)).output).toMatch(/^Address +198\.51\.100\.10$/m)
+      expect((await onTerminal(db, ['requests', 'show', String(requestId)], cols)).output).toMatch(/^IP +198\.51\.100\.20$/m)
+    })
+
+    it.skipIf(!hasPty)(`integration status and check fit ${cols} columns, with networks, ranges and instance ids whole`, async () => {
+      const ofMaster = await onTerminal(master, ['integration', 'status'], cols)
+      expect(ofMaster.code, ofMaster.output).toBe(0)
+      for (const line of lines(ofMaster.output)) expect(line.length, line).toBeLessThanOrEqual(cols)
+      expect(ofMaster.output).toMatch(/│ [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} │/)
+
+      const ofPlatform = await onTerminal(platform, ['integration', 'status'], cols)
+      expect(ofPlatform.code, ofPlatform.output).toBe(0)
+      for (const line of lines(ofPlatform.output)) expect(line.length, line).toBeLessThanOrEqual(cols)
+      expect(ofPlatform.output).toMatch(/^Master reachable +yes$/m)
+
+      const check = await onTerminal(clashing, ['integration', 'check', '--master', master.url], cols)
+      expect(check.code, check.output).toBe(4)
+      const table = tableLines(check.output)
+      expect(table.length).toBeGreaterThan(4)
+      for (const line of table) expect(line.length, line).toBeLessThanOrEqual(cols)
+      expect(check.output).toMatch(/│ same network +│ 10\.30\.0\.0\/24 +│ 10\.30\.0\.0\/24 +│/)
+      expect(check.output).toMatch(/│ overlapping range +│ 10\.30\.0\.0-10\.30\.0\.127 [^│]+│ 10\.30\.0\.0-10\.30\.0\.127 [^│]+│/)
+      // the pool names are cut (two of them do not fit even 120 columns), the ranges before them never
+      expect(check.output).toContain('…')
+      expect(check.output).not.toContain(`(pool ${POOL})`)
+    })
+  }
+
+  it.skipIf(!hasPty)('draws triage cards that fit 80 columns: the description cut with …, the address whole', async () => {
+    const session = runPty(['requests', 'triage', '--no-color'], {cols: 80, home, env: {IPAM_DATABASE_URL: db.url, LANG: 'C.UTF-8', COLUMNS: '80'}})
+    await session.expect(`Decide #${requestId}`)
+    session.write('q')
+    expect((await session.exited()).code).toBe(0)
+    const card = lines(session.output.slice(0, session.output.indexOf(`Decide #${requestId}`)))
+    for (const line of card) expect(line.length, line).toBeLessThanOrEqual(80)
+    expect(card).toContain('  IP           198.51.100.20')
+    expect(card.find((l) => l.startsWith('  Description  '))).toMatch(/^ {2}Description {2}a build agent .*…$/)
+    expect(card.find((l) => l.startsWith('  Nearby       '))).toMatch(/^ {2}Nearby {7}198\.51\.100\.16 /)
+  })
+})
