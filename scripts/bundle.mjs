@@ -109,6 +109,90 @@ const rarelyUsed = {
   },
 }
 
+// What a command would load and run at every start for nothing, loaded when first used instead:
+// - mysql2's table of error names (170 kB of source), read only to name an error;
+// - what oclif requires at its start for features ipam does not use or uses rarely: semver (its
+//   engine check, which cannot find its package.json in a bundle), globbing (command discovery by
+//   pattern; ipam's is explicit), plugin patterns, rc-file config, its spinner (ipam's is ora), ejs
+//   (help templates); and the `debug` package behind its logger, silent unless DEBUG is set.
+// and the text-wrapping helpers of its error and help printers (with the Unicode and colour tables
+// under them). Each stays in node_modules, required from there (as oclif would) on first use.
+const OCLIF_DEFERRED = ['semver', 'minimatch', 'tinyglobby', 'cli-spinners', 'ejs', 'lilconfig', 'wrap-ansi', 'string-width', 'widest-line']
+// Node's own modules it requires for stdin flags, performance marks (off) and Windows shell detection
+const OCLIF_DEFERRED_BUILTINS = ['node:readline', 'node:perf_hooks', 'node:child_process']
+const fromOclif = createRequire(createRequire(join(ROOT, 'package.json')).resolve('@oclif/core'))
+const requireFromOclif = "require('node:module').createRequire(require.resolve('@oclif/core'))"
+/**
+ * A stand-in for a module that requires the real one on first use; `__esModule` is answered as the
+ * real one would. A module that is a plain function (not a class) is stood in for by an arrow
+ * function, which has no `prototype` of its own to keep the proxy's invariants from holding.
+ */
+const deferredModule = (load, esModule, callable = false) => `let real
+const load = () => (real ??= ${load})
+module.exports = new Proxy(${callable ? '() => {}' : '{}'}, {
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  get: (_, key) => (key === '__esModule' ? ${JSON.stringify(esModule)} : load()[key]),
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(load(), key)
+    return d && {...d, configurable: true}
+  },
+})`
+
+// iconv-lite's codecs: mysql2 decodes the server's greeting as cesu8, one of iconv-lite's internal
+// codecs, so every command loads the codec index, which also holds every single- and double-byte
+// character set (100 kB). The index the bundle holds has the internal codecs, and for each other name a
+// stand-in that loads the real index on first use (an ipam database's columns are utf8mb4; no command
+// needs another character set) and hands back the real codec.
+const fromMysql2 = createRequire(createRequire(join(ROOT, 'package.json')).resolve('mysql2'))
+const iconvEncodings = dirname(fromMysql2.resolve('iconv-lite/encodings'))
+const deferredCodecNames = () => {
+  const internal = fromMysql2(join(iconvEncodings, 'internal.js'))
+  return Object.keys(fromMysql2('iconv-lite/encodings')).filter((name) => !Object.hasOwn(internal, name))
+}
+const codecIndex = () => `const mergeModules = require('../lib/helpers/merge-exports')
+function Deferred(options, iconv) {
+  const all = {__proto__: null}
+  mergeModules(all, require('node:module').createRequire(require.resolve('mysql2'))('iconv-lite/encodings'))
+  iconv.encodings = all
+  return iconv.getCodec(options.encodingName)
+}
+for (const name of ${JSON.stringify(deferredCodecNames())}) exports[name] = Deferred
+mergeModules(exports, require('./internal'))`
+
+const loadedOnUse = {
+  name: 'loaded-on-use',
+  setup(build) {
+    const oclif = /node_modules[\\/]@oclif[\\/]core[\\/]/
+    build.onResolve({filter: /^\.\.\/encodings$/}, (args) =>
+      /node_modules[\\/]iconv-lite[\\/]lib[\\/]/.test(args.importer) ? {path: 'iconv-codecs', namespace: 'loaded-on-use'} : undefined)
+    build.onLoad({filter: /^iconv-codecs$/, namespace: 'loaded-on-use'}, () => ({loader: 'js', contents: codecIndex(), resolveDir: iconvEncodings}))
+    build.onResolve({filter: /^\.\.\/constants\/errors\.js$/}, (args) =>
+      /node_modules[\\/]mysql2[\\/]lib[\\/]/.test(args.importer) ? {path: 'mysql2-errors', namespace: 'loaded-on-use'} : undefined)
+    build.onResolve({filter: /^[\w-]+$/}, (args) =>
+      oclif.test(args.importer) && (args.path === 'debug' || OCLIF_DEFERRED.includes(args.path)) ? {path: args.path, namespace: 'loaded-on-use'} : undefined)
+    build.onResolve({filter: /^node:[\w_]+$/}, (args) =>
+      oclif.test(args.importer) && OCLIF_DEFERRED_BUILTINS.includes(args.path) ? {path: args.path, namespace: 'loaded-on-use'} : undefined)
+    build.onLoad({filter: /^node:/, namespace: 'loaded-on-use'}, (args) => ({loader: 'js', contents: deferredModule(`require(${JSON.stringify(args.path)})`, undefined)}))
+    build.onLoad({filter: /^mysql2-errors$/, namespace: 'loaded-on-use'}, () => ({
+      loader: 'js',
+      contents: deferredModule("require('node:module').createRequire(require.resolve('mysql2'))('./lib/constants/errors.js')", undefined),
+    }))
+    build.onLoad({filter: /^debug$/, namespace: 'loaded-on-use'}, () => ({
+      loader: 'js',
+      contents: `const silent = (namespace) => Object.assign(() => {}, {namespace, enabled: false, log() {}, destroy: () => false, extend: (sub, delimiter = ':') => silent(namespace + delimiter + sub)})
+module.exports = process.env.DEBUG ? ${requireFromOclif}('debug') : Object.assign(silent, {enable() {}, disable: () => '', enabled: () => false})`,
+    }))
+    build.onLoad({filter: /^[\w-]+$/, namespace: 'loaded-on-use'}, (args) => {
+      const real = fromOclif(args.path)
+      const callable = typeof real === 'function'
+      if (callable ? Object.hasOwn(real, 'prototype') : typeof real !== 'object') throw new Error(`${args.path} is neither a module object nor a plain function: it cannot be deferred`)
+      return {loader: 'js', contents: deferredModule(`${requireFromOclif}(${JSON.stringify(args.path)})`, real.__esModule, callable)}
+    })
+  },
+}
+
 async function bundle(lazy) {
   await rm(join(ROOT, 'dist/chunks'), {recursive: true, force: true})
   return esbuild.build({
@@ -135,7 +219,7 @@ async function bundle(lazy) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [generated(lazy), rarelyUsed],
+    plugins: [generated(lazy), rarelyUsed, loadedOnUse],
   })
 }
 

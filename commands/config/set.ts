@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base.js'
 import {profileFlag} from '../../src/cli/config-flags.js'
 import {globalsNotApplicable} from '../../src/cli/flags.js'
-import {promptPassword} from '../../src/cli/prompt.js'
+import {isInteractive, promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {usage} from '../../src/errors.js'
 import {displayValue, checkKey, profilePath, SECRET_KEYS, setProfileValue} from '../../src/db/profiles.js'
@@ -36,7 +36,7 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
     if (this.flags['value-stdin']) value = await readStdinSecret('value')
     else if (value === undefined) {
       if (!secret) throw usage(`missing the value for ${key}`, `ipam config set ${key} <value>`)
-      if (!this.interactive) throw usage(`the value of ${key} is needed and there is no terminal to ask on`, `pipe it in: printf '%s' "$SECRET" | ipam config set ${key} --value-stdin`)
+      if (!isInteractive()) throw usage(`the value of ${key} is needed and there is no terminal to ask on`, `pipe it in: printf '%s' "$SECRET" | ipam config set ${key} --value-stdin`)
       value = await promptPassword(`${key}:`)
     }
     this.addSecret(secret ? value : undefined)

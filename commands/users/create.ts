@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DbCommand} from '../../src/cli/db-command.js'
-import {promptPassword} from '../../src/cli/prompt.js'
+import {isInteractive, promptPassword} from '../../src/cli/prompt.js'
 import {readStdinSecret} from '../../src/cli/stdin.js'
 import {createUser} from '../../src/admin/users.js'
 import {usage} from '../../src/errors.js'
@@ -25,7 +25,7 @@ export default class UsersCreate extends DbCommand<typeof UsersCreate> {
     let password: string | undefined
     if (this.flags['password-stdin']) password = await readStdinSecret('password')
     else if (this.flags.password) {
-      if (!this.interactive) throw usage('a password is needed and there is no terminal to ask on', 'pass --password-stdin (or --no-password)')
+      if (!isInteractive()) throw usage('a password is needed and there is no terminal to ask on', 'pass --password-stdin (or --no-password)')
       password = await promptPassword(`Password for ${this.args.email}:`)
       const again = await promptPassword('Again:')
       if (again !== password) throw usage('the passwords do not match')

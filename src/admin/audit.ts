@@ -3,10 +3,13 @@ import type {Pool} from 'mysql2/promise'
 
 import type {Tx} from '../db/tx.js'
 
+/** The account the process runs as: asked once (a system call that reads the user database). */
+let account: string | undefined
+
 /** The person at the keyboard, as the operating system knows them. */
 export function osUser(): string {
   try {
-    return process.env.SUDO_USER || userInfo().username
+    return process.env.SUDO_USER || (account ??= userInfo().username)
   } catch {
     return process.env.USER || process.env.LOGNAME || 'unknown'
   }

@@ -4,10 +4,12 @@ import {Command, Flags} from '@oclif/core'
 import {type Database, mapDriverError, masterPasswordHint, openDatabase, resolveConnection, resolveMasterPassword} from '../db/connect.js'
 import {IpamError} from '../errors.js'
 import {localSession, type Session} from '../db/session.js'
+import type {DbUrl} from '../db/url.js'
 import {requireMigrated} from '../db/schema.js'
 import {MasterRouter} from '../integration/routing.js'
 import {BaseCommand} from './base.js'
-import {promptPassword} from './prompt.js'
+import {isInteractive, promptPassword} from './prompt.js'
+import {connectionWait} from './progress.js'
 
 /** Commands that talk to a database: --db / --profile, one pool per process. */
 export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -20,6 +22,8 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
   private database?: Database
   private router?: MasterRouter
   private currentSession?: Session
+  /** Says what the master's connection waits for, while a session opens it. */
+  private masterWait?: ReturnType<typeof connectionWait>
   /** A check for cron (networks list --over) says nothing when all is well, not even where its data lives. */
   protected quietRouting = false
 
@@ -31,7 +35,7 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
     this.addSecret(url.password)
     let database: Database
     try {
-      database = await openDatabase(url, {withDatabase: opts.withDatabase})
+      database = await this.connect(url, {withDatabase: opts.withDatabase})
     } catch (error) {
       // A stopped sandbox: say so, rather than "connection refused" (the sandbox module loads only here).
       const sandbox = error instanceof IpamError && error.code === 'unreachable' ? await import('../sandbox/sandbox.js') : undefined
@@ -40,17 +44,27 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       }
       // No password anywhere and a person at the keyboard: ask once.
       const denied = error instanceof IpamError && error.code === 'access_denied'
-      if (!denied || url.password !== undefined || !this.interactive) throw error
+      if (!denied || url.password !== undefined || !isInteractive()) throw error
       url.password = await promptPassword(`Password for ${url.user}:`)
       this.addSecret(url.password)
-      database = await openDatabase(url, {withDatabase: opts.withDatabase})
+      database = await this.connect(url, {withDatabase: opts.withDatabase})
     }
     this.database = database
-    this.debugNote(`connected to ${database.node} (from ${source})`)
+    if (this.verbose) this.note(`[ipam] connected to ${database.node} (from ${source})`)
     if (!opts.skipSchemaCheck) await requireMigrated(database.pool).catch((error) => {
       throw mapDriverError(error, url)
     })
     return database
+  }
+
+  /** openDatabase, saying on a terminal what a connection waits for once it has waited a second. */
+  protected async connect(url: DbUrl, opts: {withDatabase?: boolean} = {}): Promise<Database> {
+    const wait = connectionWait({json: this.json})
+    try {
+      return await openDatabase(url, {...opts, onAttempt: (where) => wait.attempt(where)})
+    } finally {
+      wait.stop()
+    }
   }
 
   /** The master's password as the operator gives it (IPAM_MASTER_PASSWORD or the profile), registered as a secret. */
@@ -73,9 +87,12 @@ export abstract class DbCommand<T extends typeof Command> extends BaseCommand<T>
       this.router = new MasterRouter(local, {
         masterPassword: () => this.masterPassword(),
         passwordHint: masterPasswordHint(flags.profile),
+        onAttempt: (where) => this.masterWait?.attempt(where),
       })
     }
-    const session = await this.router.session()
+    const wait = connectionWait({json: this.json})
+    this.masterWait = wait
+    const session = await this.router.session().finally(() => wait.stop())
     if (session.master && this.currentSession?.master !== session.master && !this.quietRouting) {
       this.note(`Note: this database is a platform of ${session.master}; working on the master's data.`)
     }

@@ -1,6 +1,7 @@
 import {type ErrorKind, IpamError} from '../errors.js'
 import {mapDriverError} from '../db/connect.js'
 import {escapeControl} from '../text.js'
+import {makeChalk} from './output.js'
 
 /** Exit codes of SPEC section 9. */
 export const Exit = {
@@ -51,4 +52,43 @@ export function toIpamError(error: unknown): IpamError {
   const mapped = mapDriverError(error)
   if (mapped instanceof IpamError) return mapped
   return new IpamError('bug', 'unexpected', `unexpected error: ${err?.message ?? String(error)}`, {cause: error})
+}
+
+/**
+ * What a failed command prints: `{error: {code, message, hint?, details?}}`
+ * under --json, "Error: …" and "Hint: …" lines on stderr otherwise; the exit
+ * code comes from the error's kind. Values typed on the command line are
+ * masked (`mask`) and control characters escaped.
+ */
+export function reportError(
+  error: unknown,
+  opts: {json: boolean; color: boolean; verbose: boolean; description?: string; mask: (text: string) => string},
+): {exit: ExitCode; json: {error: {code: string; message: string; hint?: string; details?: unknown}}; text: string} {
+  let e = toIpamError(error)
+  // `ipam sandbox status --db …`: say why this command has no such flag, as its --help does.
+  const given = /^Nonexistent flags?: (--[\w-]+)/.exec(e.message)?.[1]
+  const why = /The global flags? [^:]* do(?:es)? not apply: [^.]+\./.exec(opts.description ?? '')?.[0]
+  if (given && why?.includes(given)) e = new IpamError('usage', e.code, e.message, {hint: why})
+  const message = printable(opts.mask(e.message))
+  const hint = e.hint ? printable(opts.mask(e.hint)) : undefined
+  const body: {code: string; message: string; hint?: string; details?: unknown} = {code: e.code, message}
+  if (hint) body.hint = hint
+  if (e.details !== undefined) body.details = e.details
+  const c = makeChalk(opts.color)
+  let text = `${c.red('Error:')} ${message}\n`
+  if (hint) text += `${c.dim('Hint:')} ${hint}\n`
+  if (e.kind === 'bug') {
+    const stack = (error as Error)?.stack ?? String(error)
+    text += opts.verbose ? `${opts.mask(String(stack))}\n` : 'This is a bug in ipam; run again with --verbose for details.\n'
+  }
+  return {exit: exitCodeOf(e.kind), json: {error: body}, text}
+}
+
+/** `--email "$EMAIL"` with the variable unset: say so rather than act as if the flag were absent. */
+export function emptyFlagCheck(defs: Record<string, unknown>, values: Record<string, unknown>, allowed: string[], id: string | undefined): void {
+  for (const [name, def] of Object.entries(defs)) {
+    if ((def as {type?: string}).type === 'option' && values[name] === '' && !allowed.includes(name)) {
+      throw new IpamError('usage', 'usage', `--${name} is empty`, {hint: `leave the flag out, or give it a value (see ${id?.replace(/:/g, ' ')} --help)`})
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import {humanCount, makeChalk} from './output.js'
-import {displayWidth, terminalWidth} from './listing.js'
+import {terminalWidth, wrapItems} from './listing.js'
 import type {AddressCell, BlockCell, CellState, NetworkMap} from '../space/map.js'
 
 interface Glyphs {
@@ -92,21 +92,6 @@ export function renderMap(map: NetworkMap, opts: RenderOptions = {}): string {
     ? `${t.usable} usable: ${t.ALLOCATED} allocated, ${t.RESERVED} reserved, ${t.USED} used, ${t.pending} pending, ${t.free} free in ranges, ${t.outside} outside ranges`
     : `${humanCount(t.usable)} usable: ${t.used} used, ${t.pending} pending requests, ${humanCount(t.free)} free`)
   return lines.join('\n')
-}
-
-/** Items on lines no wider than `width`, broken between items, never inside one. */
-export function wrapItems(items: string[], separator: string, width: number): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const item of items) {
-    if (line !== '' && displayWidth(line) + separator.length + displayWidth(item) > width) {
-      lines.push(line)
-      line = ''
-    }
-    line = line === '' ? item : `${line}${separator}${item}`
-  }
-  if (line !== '') lines.push(line)
-  return lines
 }
 
 /** The 16-address row around an address, the address itself in brackets (for triage cards). */

@@ -1,7 +1,8 @@
 import type {Pool} from 'mysql2/promise'
 
-import {resolveSmtp, type SmtpSettings} from '../requests/mailer.js'
-import {type NotifyReport, type QueuedBatch, sendQueued} from '../requests/notify.js'
+// The mailer and the sender load when there is something to send: most commands queue nothing.
+import type {SmtpSettings} from '../requests/mailer.js'
+import type {NotifyReport, QueuedBatch} from '../requests/notify.js'
 import {plural} from '../text.js'
 
 /** What a command offers to report on its notifications (BaseCommand has these). */
@@ -18,6 +19,7 @@ const waitingNoted = new WeakSet<object>()
 
 /** The SMTP settings of this run, their password registered for masking. */
 export async function smtpOf(cmd: NotifyReporter): Promise<SmtpSettings | undefined> {
+  const {resolveSmtp} = await import('../requests/mailer.js')
   const smtp = await resolveSmtp({configDir: cmd.config.configDir, profile: cmd.profileName})
   for (const s of smtp?.secrets ?? []) cmd.addSecret(s)
   return smtp
@@ -36,6 +38,7 @@ export async function notifyAfterCommit(cmd: NotifyReporter, pool: Pool, queued:
     cmd.warnUser(`notifications not sent: ${(error as Error).message}`)
     return {sent: 0, failed: [], waiting: queued.length, busy: 0}
   }
+  const {sendQueued} = await import('../requests/notify.js')
   const report = await sendQueued(pool, queued, smtp)
   reportDelivery(cmd, report)
   return report

@@ -12,7 +12,7 @@ function masterUrl(row: {masterUrl: string}, password: string | undefined): {url
   return {url: {...url, password}, shown: maskedUrl({...url, password: needsPassword ? '' : undefined}), missingPassword: needsPassword && password === undefined}
 }
 
-export async function integrationStatus(db: Database, opts: {masterPassword?: string} = {}) {
+export async function integrationStatus(db: Database, opts: {masterPassword?: string; onAttempt?: (where: string) => void} = {}) {
   const row = await readIntegration(db.pool)
   if (row) {
     const {url, shown, missingPassword} = masterUrl(row, opts.masterPassword)
@@ -21,7 +21,7 @@ export async function integrationStatus(db: Database, opts: {masterPassword?: st
     if (missingPassword) error = "the master's password is not given (IPAM_MASTER_PASSWORD or `ipam config set master-password`)"
     else {
       try {
-        const master = await openDatabase(url)
+        const master = await openDatabase(url, {onAttempt: opts.onAttempt})
         await master.pool.query('SELECT 1')
         await master.close()
         reachable = true

@@ -10,6 +10,8 @@ export interface RoutingOptions {
   masterPassword: () => Promise<string | undefined>
   /** How the operator gives that password, for the message when it is missing or wrong. */
   passwordHint: string
+  /** Called as the master's host is tried (see openDatabase). */
+  onAttempt?: (where: string) => void
 }
 
 /**
@@ -54,7 +56,7 @@ export class MasterRouter {
       throw databaseError('master_password_missing', `this database is a platform of ${shown}, and the master's password is not given here (it is not kept in the database)`, this.opts.passwordHint)
     }
     try {
-      const master = await openDatabase({...url, password})
+      const master = await openDatabase({...url, password}, {onAttempt: this.opts.onAttempt})
       try {
         await requireMigrated(master.pool)
       } catch (error) {

@@ -7,6 +7,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startServer, stopServer, type ServerState} from '../../src/sandbox/server.js'
 import {createAndMigrate} from '../../src/db/admin.js'
 import {parseDbUrl} from '../../src/db/url.js'
+import {createUser} from '../../src/admin/users.js'
+import {allocate} from '../../src/space/addresses.js'
+import {addNetwork} from '../../src/space/networks.js'
+import {addPool} from '../../src/space/pools.js'
+import {addRange} from '../../src/space/ranges.js'
+import {rejectOne, submitRequest} from '../../src/requests/requests.js'
 import {cliFor, runCli, tempHome} from '../support/cli.js'
 import {databaseHandle, freshDatabase, type TestDatabase} from '../support/db.js'
 import {hasPty, runPty} from '../support/pty.js'
@@ -20,27 +26,26 @@ async function masterDatabase(): Promise<TestDatabase & {run: ReturnType<typeof 
   const name = `m_${process.pid}_${counter++}`
   const url = `${masterServer.rootUrl}${name}`
   await createAndMigrate(parseDbUrl(url))
-  const run = cliFor(url)
-  expect((await run(['users', 'create', 'admin@example.com', '--admin', '--password-stdin'], {input: 'master-admin-pw'})).code).toBe(0)
-  expect((await run(['users', 'create', 'plain@example.com', '--password-stdin'], {input: 'plain-user-pw'})).code).toBe(0)
-  return {...databaseHandle(url), run}
+  const db = databaseHandle(url)
+  // fixtures through the domain (what `users create` calls): the CLI runs below are what is tested
+  await createUser(db.pool, {email: 'admin@example.com', password: 'master-admin-pw', admin: true})
+  await createUser(db.pool, {email: 'plain@example.com', password: 'plain-user-pw'})
+  return {...db, run: cliFor(url)}
 }
 
 async function platformDatabase() {
   const db = await freshDatabase('platform')
-  const run = cliFor(db.url)
-  for (const args of [
-    ['networks', 'add', '192.0.2.0/24', '--name', 'office', '--location', 'paris'],
-    ['networks', 'add', '2001:db8:7::/48'],
-    ['pools', 'add', 'office'],
-    ['ranges', 'add', 'office', '192.0.2.0/25'],
-    ['ips', 'allocate', '--pool', 'office', '--count', '5', '--assigned-to', 'bob'],
-    ['ips', 'allocate', '2001:db8:7::5', '--assigned-to', 'carol', '--hostname', 'carol-pc.example.com', '--mac', '00:1a:2b:3c:4d:5e'],
-    ['requests', 'submit', '--ip', '192.0.2.200', '--email', 'req@example.com'],
-    ['requests', 'submit', '--ip', '192.0.2.201'],
-  ]) expect((await run(args)).code, args.join(' ')).toBe(0)
-  await run(['requests', 'reject', String((await db.sql("SELECT id FROM ip_request WHERE addr = INET_ATON('192.0.2.201')"))[0].id)])
-  return {...db, run}
+  // the address space a platform has before it joins, made through the domain (what the commands call)
+  await addNetwork(db.pool, {cidr: '192.0.2.0/24', name: 'office', locations: ['paris']})
+  await addNetwork(db.pool, {cidr: '2001:db8:7::/48'})
+  await addPool(db.pool, {name: 'office'})
+  await addRange(db.pool, 'office', '192.0.2.0/25')
+  await allocate(db.pool, {pool: 'office', count: 5, assignedTo: 'bob'})
+  await allocate(db.pool, {address: '2001:db8:7::5', assignedTo: 'carol', hostname: 'carol-pc.example.com', mac: '00:1a:2b:3c:4d:5e'})
+  await submitRequest(db.pool, {ip: '192.0.2.200', email: 'req@example.com'})
+  const {request} = await submitRequest(db.pool, {ip: '192.0.2.201'})
+  await rejectOne(db.pool, request.id, undefined)
+  return {...db, run: cliFor(db.url)}
 }
 
 const addressSpace = async (db: TestDatabase) => ({

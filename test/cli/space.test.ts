@@ -6,16 +6,25 @@ import {tableChecksums} from '../support/checksums.js'
 import {cliFor, tempHome} from '../support/cli.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
 import {hasPty, runPty} from '../support/pty.js'
+import {allocate} from '../../src/space/addresses.js'
+import {addNetwork} from '../../src/space/networks.js'
+import {addPool} from '../../src/space/pools.js'
+import {addRange} from '../../src/space/ranges.js'
 
 /** Every table's row count and checksum, audit log and outbox included, to prove a refusal changed nothing. */
 const snapshot = tableChecksums
 
-/** The block summary kept by triggers agrees with the addresses. */
+/** The block and cell summaries kept by triggers agree with the addresses. */
 async function expectSummaryConsistent(db: TestDatabase) {
   const wrong = await db.sql(`SELECT b.family, b.block, b.used, COALESCE(c.n, 0) AS actual FROM ipam_ip_block b
     LEFT JOIN (SELECT family, FLOOR(addr / 4096) AS block, COUNT(*) AS n FROM ip GROUP BY family, FLOOR(addr / 4096)) c ON c.family = b.family AND c.block = b.block
     WHERE b.used <> COALESCE(c.n, 0)`)
   expect(wrong).toEqual([])
+  const actual = "SELECT family, FLOOR(addr / 256) AS cell, SUM(status = 'ALLOCATED') AS a, SUM(status = 'RESERVED') AS r, SUM(status = 'USED') AS u FROM ip GROUP BY family, FLOOR(addr / 256)"
+  const wrongCells = await db.sql(`SELECT c.family, c.cell FROM ipam_ip_cell c LEFT JOIN (${actual}) x ON x.family = c.family AND x.cell = c.cell
+    WHERE c.allocated <> COALESCE(x.a, 0) OR c.reserved <> COALESCE(x.r, 0) OR c.used <> COALESCE(x.u, 0)
+    UNION ALL SELECT x.family, x.cell FROM (${actual}) x LEFT JOIN ipam_ip_cell c ON c.family = x.family AND c.cell = x.cell WHERE c.cell IS NULL`)
+  expect(wrongCells).toEqual([])
 }
 
 describe('networks', () => {
@@ -105,27 +114,38 @@ describe('pools, ranges and addresses', () => {
   /** A PENDING request holding 192.0.2.2 (next-free skips it). */
   const pendingTwo = (d: TestDatabase) => d.sql("INSERT INTO ip_request (family, addr, network_cidr, status) VALUES (4, 3221225986, '192.0.2.0/24', 'PENDING')")
   /** The office with .2 requested, .3 ALLOCATED, .4 RESERVED, .5-.9 ALLOCATED; 198.51.100.7 for the printer; 2001:db8:1::1. */
-  const POPULATED = [
-    ['ips', 'allocate', '192.0.2.3', '--assigned-to', 'alice'],
-    ['ips', 'allocate', '192.0.2.4', '--status', 'RESERVED'],
-    ['ips', 'allocate', '--pool', 'office', '--count', '5'],
-    ['ips', 'allocate', '198.51.100.7', '--assigned-to', 'printer', '--description', '3rd floor'],
-    ['ips', 'allocate', '--pool', 'v6'],
-  ]
+  const POPULATED = async (d: TestDatabase) => {
+    await allocate(d.pool, {address: '192.0.2.3', assignedTo: 'alice'})
+    await allocate(d.pool, {address: '192.0.2.4', status: 'RESERVED'})
+    await allocate(d.pool, {pool: 'office', count: 5})
+    await allocate(d.pool, {address: '198.51.100.7', assignedTo: 'printer', description: '3rd floor'})
+    await allocate(d.pool, {pool: 'v6'})
+  }
   const mine: TestDatabase[] = []
   /**
    * A database of the test's own, seeded as the shared one and then by `steps`: each test builds
    * what it needs, so that none depends on another having run before it (`-t` runs any one alone).
+   * The seed goes in through the domain functions the commands call (the shared database above
+   * is seeded through the CLI); `steps` given as commands run through the CLI.
    */
-  async function own(label: string, steps: string[][] = [], before?: (d: TestDatabase) => Promise<unknown>) {
+  async function own(label: string, steps: string[][] | ((d: TestDatabase) => Promise<unknown>) = [], before?: (d: TestDatabase) => Promise<unknown>) {
     const d = await freshDatabase(label)
     mine.push(d)
     const r = cliFor(d.url, home)
-    for (const args of SEED) expect((await r(args)).code, args.join(' ')).toBe(0)
+    await addNetwork(d.pool, {cidr: '192.0.2.0/24', gateway: '192.0.2.1'})
+    await addNetwork(d.pool, {cidr: '198.51.100.0/24'})
+    await addNetwork(d.pool, {cidr: '2001:db8:1::/64'})
+    await addPool(d.pool, {name: 'office', locations: ['paris']})
+    await addPool(d.pool, {name: 'v6'})
+    await addRange(d.pool, 'office', '192.0.2.0-192.0.2.9')
+    await addRange(d.pool, 'v6', '2001:db8:1::/120')
     await before?.(d)
-    for (const args of steps) {
-      const x = await r(args)
-      expect(x.code, `${args.join(' ')}: ${x.stderr}`).toBe(0)
+    if (typeof steps === 'function') await steps(d)
+    else {
+      for (const args of steps) {
+        const x = await r(args)
+        expect(x.code, `${args.join(' ')}: ${x.stderr}`).toBe(0)
+      }
     }
     return {db: d, run: r}
   }

@@ -34,19 +34,48 @@ export interface PtySession {
 /** Runs the built CLI on a real pseudo-terminal (stdin, stdout and stderr are all the terminal). */
 export function runPty(args: string[], opts: {env?: Record<string, string | undefined>; home?: string; cols?: number; rows?: number} = {}): PtySession {
   if (!pty) throw new Error('node-pty is not available: mark this test it.skipIf(!hasPty)')
-  const env = cleanEnv(opts.home ?? tempHome(), {TERM: 'xterm-256color', ...opts.env}) as Record<string, string>
+  const env = cleanEnv(opts.home ?? tempHome(), {TERM: 'xterm-256color', CI: undefined, ...opts.env}) as Record<string, string>
   const term = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: opts.cols ?? 120, rows: opts.rows ?? 40, env})
+  // node-pty waits up to 200 ms after the exit for the terminal to report its
+  // end (EIO once every byte has been read), then destroys it with whatever is
+  // still unread (microsoft/node-pty#72, #726): on a loaded machine the last
+  // screenful of a long output was lost that way. Its destroy is held back here
+  // until the stream has ended by itself, for 5 s at the most.
+  const socket = (term as unknown as {_socket?: {destroy: (...args: unknown[]) => void; once: (e: string, f: () => void) => void}})._socket
+  if (socket && typeof socket.destroy === 'function') {
+    const destroyNow = socket.destroy.bind(socket)
+    let ended = false
+    for (const event of ['end', 'close', 'error']) socket.once(event, () => (ended = true))
+    socket.destroy = (...args: unknown[]) => {
+      // the stream's own end (EIO, with its error) goes through at once; only node-pty's timeout waits
+      if (ended || args.length > 0) return destroyNow(...args)
+      const started = Date.now()
+      const later = () => (ended || Date.now() - started > 5000 ? destroyNow() : void setTimeout(later, 20))
+      later()
+    }
+  }
   let output = ''
   let cursor = 0
+  let lastData = Date.now()
   const waiters = new Set<() => void>()
   term.onData((d) => {
     output += d
+    lastData = Date.now()
     for (const w of waiters) w()
   })
+  // node-pty may report the exit before the last output has been read
+  // (microsoft/node-pty#72): the session ends once the terminal has been quiet
+  // for 100 ms after the exit (2 s at the most).
   const exit = new Promise<{code: number; signal?: number}>((resolve) => {
     term.onExit((e) => {
-      for (const w of waiters) w()
-      resolve({code: e.exitCode, signal: e.signal})
+      const exitedAt = Date.now()
+      const settle = () => {
+        const now = Date.now()
+        if (now - Math.max(lastData, exitedAt) < 100 && now - exitedAt < 2000) return void setTimeout(settle, 25)
+        for (const w of waiters) w()
+        resolve({code: e.exitCode, signal: e.signal})
+      }
+      settle()
     })
   })
   return {
