@@ -12,6 +12,7 @@ import {databaseError, IpamError, notFound, usage} from '../errors.js'
 import {backupSchemaReadable, LATEST_VERSION, schemaStatus} from '../db/schema.js'
 import {type Tx, withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
+import {recomputeSummaries, withSummariesDeferred} from '../space/summaries.js'
 import {streamRows, type Queryable} from '../db/query.js'
 import type {OnProgress} from '../progress.js'
 
@@ -217,7 +218,8 @@ export async function addressSpaceCounts(db: Queryable): Promise<Record<string, 
  */
 export async function restoreBackup(pool: Pool, file: string, opts: {onProgress?: OnProgress} = {}): Promise<{counts: Record<string, number>}> {
   const header = await verifyBackup(file, opts)
-  return withTransaction(pool, async (tx) => {
+  // The summaries are recomputed once at the end (restore replaces nearly every address) instead of by the triggers a row at a time.
+  return withTransaction(pool, (tx) => withSummariesDeferred(tx, async () => {
     opts.onProgress?.({stage: 'deleting the current data'})
     for (const t of [...BACKUP_TABLES].reverse()) {
       if (t === 'ipam_settings') await tx.query(`DELETE FROM ipam_settings WHERE name NOT IN (${LOCAL_SETTINGS.map(() => '?').join(', ')})`, LOCAL_SETTINGS)
@@ -258,7 +260,8 @@ export async function restoreBackup(pool: Pool, file: string, opts: {onProgress?
       }
     }
     await flush()
+    await recomputeSummaries(tx)
     await audit(tx, {action: 'restore', objectType: 'database', objectId: null, detail: {file: file.slice(-200), counts}})
     return {counts}
-  }, {attempts: 3})
+  }), {attempts: 3})
 }

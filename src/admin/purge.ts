@@ -3,6 +3,7 @@ import type {Pool} from 'mysql2/promise'
 import {conflict} from '../errors.js'
 import {withTransaction} from '../db/tx.js'
 import {audit} from './audit.js'
+import {withSummariesDeferred} from '../space/summaries.js'
 import {plural} from '../text.js'
 
 export interface PurgeCounts {
@@ -35,7 +36,10 @@ export async function planPurge(pool: Pool): Promise<PurgeCounts> {
  * with `pendingRequests`, also the PENDING requests (they moved to a master).
  */
 export async function deleteAddressSpace(tx: import('../db/tx.js').Tx, opts: {pendingRequests?: boolean} = {}): Promise<void> {
-  await tx.query('DELETE FROM ip')
+  // Every address goes, so the summaries are emptied whole rather than row by row by the triggers.
+  await withSummariesDeferred(tx, () => tx.query('DELETE FROM ip'))
+  await tx.query('DELETE FROM ipam_ip_block')
+  await tx.query('DELETE FROM ipam_ip_cell')
   await tx.query('DELETE FROM ippool_range')
   await tx.query('DELETE FROM ippool')
   await tx.query('DELETE FROM ipnet')

@@ -11,6 +11,19 @@ export const BLOCK_SIZE = 4096n
 /** Addresses are split into cells of this many (an IPv4 /24) for the per-status summary (see `ipam_ip_cell`). */
 export const CELL_SIZE = 256n
 
+/**
+ * A session variable that, when set, turns the summary triggers off for that
+ * session only: a bulk writer sets it and keeps both summaries itself, a batch
+ * at a time, inside the same transaction (src/space/summaries.ts).
+ */
+export const SUMMARIES_DEFERRED = '@ipam_summaries_deferred'
+
+/** `ipam_ip_block` gains one address of the row `r`. */
+const blockGains = (r: string) => `INSERT INTO ipam_ip_block (family, block, used) VALUES (${r}.family, FLOOR(${r}.addr / ${BLOCK_SIZE}), 1)
+  ON DUPLICATE KEY UPDATE used = used + 1`
+/** `ipam_ip_block` loses one address of the row `r`. */
+const blockLoses = (r: string) => `UPDATE ipam_ip_block SET used = used - 1 WHERE family = ${r}.family AND block = FLOOR(${r}.addr / ${BLOCK_SIZE})`
+
 /** `ipam_ip_cell` gains one address of the row `r` (`NEW` or `OLD`) by its status. */
 const cellGains = (r: string) => `INSERT INTO ipam_ip_cell (family, cell, allocated, reserved, used)
   VALUES (${r}.family, FLOOR(${r}.addr / ${CELL_SIZE}), ${r}.status = 'ALLOCATED', ${r}.status = 'RESERVED', ${r}.status = 'USED')
@@ -335,8 +348,8 @@ export const MIGRATIONS: Migration[] = [
       // How many addresses of each status every cell of 256 holds (the columns are the
       // statuses: `used` is the USED status here, not the total as in ipam_ip_block). Network,
       // pool and range counts sum whole cells here and count exactly only the cells a span
-      // covers in part (src/space/counts.ts). Kept by triggers on ip of their own, after the
-      // block summary's (which they leave alone), so hand-written SQL keeps it true.
+      // covers in part (src/space/counts.ts). Kept by triggers on ip, so that hand-written SQL
+      // keeps it true.
       table(`CREATE TABLE IF NOT EXISTS ipam_ip_cell (
         family TINYINT UNSIGNED NOT NULL,
         cell DECIMAL(39,0) NOT NULL,
@@ -345,19 +358,49 @@ export const MIGRATIONS: Migration[] = [
         used INT NOT NULL DEFAULT 0,
         PRIMARY KEY (family, cell)
       )`),
-      `CREATE TRIGGER IF NOT EXISTS ipam_ip_cell_after_insert AFTER INSERT ON ip FOR EACH ROW ${cellGains('NEW')}`,
-      `CREATE TRIGGER IF NOT EXISTS ipam_ip_cell_after_delete AFTER DELETE ON ip FOR EACH ROW ${cellLoses('OLD')}`,
-      `CREATE TRIGGER IF NOT EXISTS ipam_ip_cell_after_update AFTER UPDATE ON ip FOR EACH ROW
+      // One trigger an event keeps both summaries (the block triggers of step 1 are replaced).
+      // Bulk writers (import, batches, approvals, restore) turn them off for their own session
+      // with @ipam_summaries_deferred and add a whole batch's counts at once (src/space/summaries.ts):
+      // two upserts a batch instead of two a row. Any other writer, hand-written SQL included,
+      // keeps them true row by row.
+      'DROP TRIGGER IF EXISTS ipam_ip_after_insert',
+      'DROP TRIGGER IF EXISTS ipam_ip_after_delete',
+      'DROP TRIGGER IF EXISTS ipam_ip_after_update',
+      `CREATE TRIGGER IF NOT EXISTS ipam_ip_summaries_after_insert AFTER INSERT ON ip FOR EACH ROW
         BEGIN
+        IF ${SUMMARIES_DEFERRED} IS NULL THEN
+          ${blockGains('NEW')};
+          ${cellGains('NEW')};
+        END IF;
+        END`,
+      `CREATE TRIGGER IF NOT EXISTS ipam_ip_summaries_after_delete AFTER DELETE ON ip FOR EACH ROW
+        BEGIN
+        IF ${SUMMARIES_DEFERRED} IS NULL THEN
+          ${blockLoses('OLD')};
+          ${cellLoses('OLD')};
+        END IF;
+        END`,
+      `CREATE TRIGGER IF NOT EXISTS ipam_ip_summaries_after_update AFTER UPDATE ON ip FOR EACH ROW
+        BEGIN
+        IF ${SUMMARIES_DEFERRED} IS NULL THEN
+          IF NEW.family <> OLD.family OR NEW.addr <> OLD.addr THEN
+            ${blockLoses('OLD')};
+            ${blockGains('NEW')};
+          END IF;
           IF NEW.family <> OLD.family OR NEW.addr <> OLD.addr OR NEW.status <> OLD.status THEN
             ${cellLoses('OLD')};
             ${cellGains('NEW')};
           END IF;
+        END IF;
         END`,
-      // Addresses that existed before, recomputed whole (after the triggers, so that none
+      // Both summaries recomputed whole (after the triggers, so that no address
       // written meanwhile is missed): a second run, or one after a run that stopped between
       // the triggers, puts it right. INSERT ... SELECT locks the addresses it reads, so a
       // write meanwhile waits for it; the upsert takes any row a trigger wrote first.
+      'DELETE FROM ipam_ip_block',
+      `INSERT INTO ipam_ip_block (family, block, used)
+        SELECT * FROM (SELECT family, FLOOR(addr / ${BLOCK_SIZE}) AS b, COUNT(*) AS n FROM ip GROUP BY family, FLOOR(addr / ${BLOCK_SIZE})) x
+        ON DUPLICATE KEY UPDATE used = x.n`,
       'DELETE FROM ipam_ip_cell',
       `INSERT INTO ipam_ip_cell (family, cell, allocated, reserved, used)
         SELECT * FROM (

@@ -14,6 +14,7 @@ import {lockForJoin, storedMasterUrl} from './state.js'
 import {plural} from '../text.js'
 import {streamRows} from '../db/query.js'
 import type {OnProgress} from '../progress.js'
+import {insertAddressRows} from '../space/summaries.js'
 
 export const SETUP_STEPS = [
   'record on the platform that setup has begun',
@@ -122,7 +123,7 @@ async function copyToMaster(platform: Pool, tx: Tx, pre: Preflight, name: string
   const flush = async () => {
     if (batch.length === 0) return
     try {
-      await tx.query("INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?", [batch.map((b) => [b[0], b[1], 'ALLOCATED', null, b[2], b[3], b[4], b[5]])])
+      await insertAddressRows(tx, 'family, addr, status, assigned_to, assign_type, description, hostname, mac', batch.map((b) => [b[0], b[1], 'ALLOCATED', null, b[2], b[3], b[4], b[5]]))
     } catch (error) {
       if ((error as {errno?: number}).errno === 1062) throw conflict('conflicts', 'an address of the platform is already allocated on the master', 'run `ipam integration check`')
       throw error

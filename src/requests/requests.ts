@@ -12,6 +12,7 @@ import type {QueuedBatch} from './notify.js'
 import {enqueue} from './outbox.js'
 import {rejectInTx} from './rejection.js'
 import {addressHolder, type Queryable} from '../db/query.js'
+import {insertAddressRows} from '../space/summaries.js'
 
 export const REQUEST_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const
 export type RequestStatus = (typeof REQUEST_STATUSES)[number]
@@ -330,7 +331,7 @@ export async function approveMany(pool: Pool, ids: string[], by = osUser()): Pro
         approved.push(r)
       })
       for (const h of held) if (h.reuse) await tx.query("UPDATE ip SET status = 'USED' WHERE id = ?", [h.id])
-      if (inserts.length > 0) await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description) VALUES ?', [inserts])
+      await insertAddressRows(tx, 'family, addr, status, assigned_to, assign_type, description', inserts)
       if (approved.length > 0) {
         await tx.query("UPDATE ip_request SET status = 'APPROVED', decided_by = ?, decided_at = CURRENT_TIMESTAMP(6) WHERE id IN (?)", [by, approved.map((r) => r.id)])
         await audit(tx, approved.map((r) => ({action: 'requests.approve', objectType: 'request', objectId: r.id, detail: {ip: r.ip, network: r.network, assignedTo: r.assignedTo, by}})))

@@ -12,6 +12,7 @@ import {cidrOfRow, findNetwork, findPool, networkContaining, type PoolRow} from 
 import {findFree, type FreeAddress, lockPool, type Segment} from './nextfree.js'
 import {reservedIn} from './reserved.js'
 import {addressHolder, heldAs, streamRows} from '../db/query.js'
+import {insertAddressRows} from './summaries.js'
 
 export const STATUSES = ['ALLOCATED', 'RESERVED', 'USED'] as const
 export type AddressStatus = (typeof STATUSES)[number]
@@ -82,7 +83,7 @@ async function insertAddresses(tx: Tx, family: Family, addrs: bigint[], f: Check
   const columns = `family, addr, status, assigned_to, assign_type, description, hostname, mac${at === undefined ? '' : ', created_at, updated_at'}`
   for (let i = 0; i < addrs.length; i += 1000) {
     const rows = addrs.slice(i, i + 1000).map((a) => [family, a, f.status, f.assignedTo, f.assignType, f.description, f.hostname, f.mac, ...(at === undefined ? [] : [at, at])])
-    await tx.query(`INSERT INTO ip (${columns}) VALUES ?`, [rows])
+    await insertAddressRows(tx, columns, rows)
   }
 }
 

@@ -10,6 +10,7 @@ import {quote} from '../text.js'
 import {checkFields, listAddresses, type AddressView} from './addresses.js'
 import {csvField, readCsv} from './csv.js'
 import {NetworkIndex} from './netindex.js'
+import {insertAddressRows} from './summaries.js'
 import type {OnProgress} from '../progress.js'
 
 export const CSV_COLUMNS = ['address', 'status', 'assigned_to', 'assign_type', 'description', 'hostname', 'mac'] as const
@@ -97,7 +98,7 @@ export async function importAddresses(pool: Pool, file: string, opts: {skipInval
     let inFlight: Promise<void> | undefined
     const insertBatch = async (rows: typeof batch) => {
       try {
-        await tx.query('INSERT INTO ip (family, addr, status, assigned_to, assign_type, description, hostname, mac) VALUES ?', [rows.map((b) => b.row)])
+        await insertAddressRows(tx, 'family, addr, status, assigned_to, assign_type, description, hostname, mac', rows.map((b) => b.row))
       } catch (error) {
         if ((error as {errno?: number}).errno !== 1062) throw error
         const m = /Duplicate entry '(\d+)-(\d+)'/.exec((error as Error).message)

@@ -8,7 +8,7 @@ import {createUser} from '../../src/admin/users.js'
 import {preflight, runSetup} from '../../src/integration/setup.js'
 import {restoreBackup, writeBackup} from '../../src/admin/backup.js'
 import {openDatabase} from '../../src/db/connect.js'
-import {CELL_SIZE, migrate} from '../../src/db/schema.js'
+import {CELL_SIZE, migrate, MIGRATIONS} from '../../src/db/schema.js'
 import {parseDbUrl} from '../../src/db/url.js'
 import type {Family} from '../../src/net/ip.js'
 import {allocate, release} from '../../src/space/addresses.js'
@@ -19,7 +19,9 @@ import {percent} from '../../src/space/model.js'
 import {addNetwork, listNetworks, planNetworkRemoval, showNetwork} from '../../src/space/networks.js'
 import {addPool, listPools, planPoolRemoval, showPool} from '../../src/space/pools.js'
 import {addRange, listRanges} from '../../src/space/ranges.js'
+import {approveMany, submitRequest} from '../../src/requests/requests.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {expectSummariesTrue} from '../support/summaries.js'
 import {seeded} from '../../bench/seeded.js'
 
 const C = CELL_SIZE
@@ -66,16 +68,6 @@ async function expectCounts(db: TestDatabase, spans: Span[]) {
 }
 
 /** The cell summary kept by the triggers agrees with the addresses (a cell emptied may stay as a row of zeros). */
-async function expectCellsTrue(db: TestDatabase) {
-  const actual = `SELECT family, FLOOR(addr / ${C}) AS cell, SUM(status = 'ALLOCATED') AS a, SUM(status = 'RESERVED') AS r, SUM(status = 'USED') AS u FROM ip GROUP BY family, FLOOR(addr / ${C})`
-  const wrong = await db.sql(`
-    SELECT c.family, c.cell, c.allocated, c.reserved, c.used, x.a, x.r, x.u FROM ipam_ip_cell c LEFT JOIN (${actual}) x ON x.family = c.family AND x.cell = c.cell
-    WHERE c.allocated <> COALESCE(x.a, 0) OR c.reserved <> COALESCE(x.r, 0) OR c.used <> COALESCE(x.u, 0)
-    UNION ALL
-    SELECT x.family, x.cell, NULL, NULL, NULL, x.a, x.r, x.u FROM (${actual}) x LEFT JOIN ipam_ip_cell c ON c.family = x.family AND c.cell = x.cell WHERE c.cell IS NULL`)
-  expect(wrong).toEqual([])
-}
-
 async function insert(db: TestDatabase, rows: [number, bigint, string][]) {
   for (let i = 0; i < rows.length; i += 2000) await db.pool.query('INSERT INTO ip (family, addr, status) VALUES ?', [rows.slice(i, i + 2000)])
 }
@@ -124,7 +116,7 @@ describe('counting addresses in spans from the cell summary', () => {
   afterAll(() => db.drop())
 
   it('the summary holds what the triggers were given', async () => {
-    await expectCellsTrue(db)
+    await expectSummariesTrue(db)
   })
 
   it('agrees with exact counts on spans aligned to cells, inside one cell, across one boundary and across many cells', async () => {
@@ -207,16 +199,16 @@ describe('counting addresses in spans from the cell summary', () => {
       await work.sql("UPDATE ip SET status = 'USED' WHERE family = 4 AND addr BETWEEN ? AND ? AND status = 'ALLOCATED'", [v4 + 100n, v4 + 5n * C])
       await work.sql("UPDATE ip SET status = 'RESERVED', description = 'x' WHERE family = 4 AND addr BETWEEN ? AND ?", [v4 + 6n * C + 10n, v4 + 6n * C + 20n])
       await work.sql("UPDATE ip SET description = 'only the description' WHERE family = 4 AND addr < ?", [v4 + 3n * C])
-      await expectCellsTrue(work)
+      await expectSummariesTrue(work)
       await expectCounts(work, spans)
       // move a cell's addresses into another cell (descending, so that none collides)
       await work.sql('UPDATE ip SET addr = addr + ? WHERE family = 4 AND addr BETWEEN ? AND ? ORDER BY addr DESC', [50n * C, v4 + 2n * C, v4 + 3n * C - 1n])
       await work.sql('DELETE FROM ip WHERE family = 4 AND addr BETWEEN ? AND ?', [v4 + 7n * C + 50n, v4 + 9n * C + 10n])
       await work.sql("INSERT INTO ip (family, addr, status) VALUES (4, ?, 'USED'), (4, ?, 'RESERVED'), (4, ?, 'ALLOCATED')", [v4 + 8n * C, v4 + 8n * C + 1n, v4 + 60n * C])
-      await expectCellsTrue(work)
+      await expectSummariesTrue(work)
       await expectCounts(work, [...spans, {key: 999, family: 4, start: v4, end: v4 + 64n * C - 1n}])
       await work.sql('DELETE FROM ip')
-      await expectCellsTrue(work)
+      await expectSummariesTrue(work)
       await expectCounts(work, spans)
     } finally {
       await work.drop()
@@ -260,7 +252,7 @@ describe('utilization of networks, pools and ranges', () => {
       for (const r of shown.ranges) expect([r.range, r.used]).toEqual([r.range, rangeWant.get(r.id)!.total])
       expect((await planPoolRemoval(db.pool, p.name)).addresses).toBe(sum('total'))
     }
-    await expectCellsTrue(db)
+    await expectSummariesTrue(db)
   }
 
   beforeAll(async () => {
@@ -339,11 +331,11 @@ describe('the summary through purge, backup and restore', () => {
       const file = join(dir, 'b.ipam')
       await writeBackup(db.pool, file)
       await purge(db.pool)
-      await expectCellsTrue(db)
+      await expectSummariesTrue(db)
       expect((await db.sql('SELECT COUNT(*) AS n FROM ipam_ip_cell WHERE allocated <> 0 OR reserved <> 0 OR used <> 0'))[0].n).toBe('0')
       expect([...(await totalInSpans(db.pool, spans)).values()]).toEqual([0, 0])
       await restoreBackup(db.pool, file)
-      await expectCellsTrue(db)
+      await expectSummariesTrue(db)
       expect(await countInSpans(db.pool, spans)).toEqual(before)
     } finally {
       await rm(dir, {recursive: true, force: true})
@@ -369,9 +361,9 @@ describe('the summary through integration setup', () => {
       const moved = await countInSpans(master.pool, spans)
       expect(moved.get(1)!.total).toBeGreaterThan(0)
       expect(moved.get(1)!.ALLOCATED).toBe(moved.get(1)!.total)
-      await expectCellsTrue(masterDb)
+      await expectSummariesTrue(masterDb)
       await expectCounts(masterDb, spans)
-      await expectCellsTrue(platformDb)
+      await expectSummariesTrue(platformDb)
       expect([...(await totalInSpans(platform.pool, spans)).values()]).toEqual([0, 0, 0])
     } finally {
       await rm(dir, {recursive: true, force: true})
@@ -385,8 +377,11 @@ describe('migrating a version-6 database that holds addresses', () => {
   it('fills the cell summary from the addresses there, and the triggers keep it from then on', async () => {
     const old = await freshDatabase('counts_upgrade')
     try {
-      // A version-6 database: no cell summary, no triggers for it.
-      for (const t of ['ipam_ip_cell_after_insert', 'ipam_ip_cell_after_delete', 'ipam_ip_cell_after_update']) await old.sql(`DROP TRIGGER ${t}`)
+      // A version-6 database: no cell summary, and step 1's block triggers, not step 7's.
+      for (const t of ['ipam_ip_summaries_after_insert', 'ipam_ip_summaries_after_delete', 'ipam_ip_summaries_after_update']) await old.sql(`DROP TRIGGER ${t}`)
+      const step1Triggers = MIGRATIONS[0].statements.filter((sql) => /CREATE TRIGGER IF NOT EXISTS ipam_ip_after_/.test(sql))
+      expect(step1Triggers).toHaveLength(3)
+      for (const sql of step1Triggers) await old.sql(sql)
       await old.sql('DROP TABLE ipam_ip_cell')
       await old.sql('DELETE FROM ipam_migrations WHERE version > 6')
       await insert(old, [...shapedFill(4, 0x0a000000n, 30, seeded(9)), ...shapedFill(6, 0x20010db8n << 96n, 6, seeded(10))])
@@ -397,18 +392,21 @@ describe('migrating a version-6 database that holds addresses', () => {
       const upgraded = await openDatabase(parseDbUrl(old.url))
       try {
         expect((await migrate(upgraded.pool)).applied).toEqual([7])
-        await expectCellsTrue(old)
+        await expectSummariesTrue(old)
+        expect((await old.sql("SELECT TRIGGER_NAME AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'ip' ORDER BY t")).map((r) => r.t)).toEqual(['ipam_ip_summaries_after_delete', 'ipam_ip_summaries_after_insert', 'ipam_ip_summaries_after_update'])
         await expectCounts(old, spans)
         await old.sql("UPDATE ip SET status = 'RESERVED' WHERE family = 4 AND addr BETWEEN ? AND ?", [0x0a000000n + 100n, 0x0a000000n + 700n])
         await old.sql('DELETE FROM ip WHERE family = 6 AND addr % 3 = 0')
-        await expectCellsTrue(old)
+        await old.sql('UPDATE ip SET addr = addr + 5000 WHERE family = 4 AND addr BETWEEN ? AND ?', [0x0a000000n + 10n, 0x0a000000n + 20n])
+        await expectSummariesTrue(old)
         await expectCounts(old, spans)
         // run again over a summary gone wrong (a step that stopped half way): recomputed whole
         await old.sql('UPDATE ipam_ip_cell SET used = used + 5')
+        await old.sql('UPDATE ipam_ip_block SET used = used + 7')
         await old.sql("INSERT INTO ipam_ip_cell (family, cell, allocated, reserved, used) VALUES (4, 12345, 3, 0, 0)")
         await old.sql('DELETE FROM ipam_migrations WHERE version > 6')
         expect((await migrate(upgraded.pool)).applied).toEqual([7])
-        await expectCellsTrue(old)
+        await expectSummariesTrue(old)
         await expectCounts(old, spans)
       } finally {
         await upgraded.close()
@@ -416,5 +414,78 @@ describe('migrating a version-6 database that holds addresses', () => {
     } finally {
       await old.drop()
     }
+  })
+})
+
+describe('bulk writers keep both summaries a batch at a time, with the triggers off for their session only', () => {
+  let db: TestDatabase
+  let dir: string
+  beforeAll(async () => {
+    db = await freshDatabase('counts_bulk')
+    dir = await mkdtemp(join(tmpdir(), 'ipam-bulk-'))
+    await addNetwork(db.pool, {cidr: '10.40.0.0/16'})
+    await addNetwork(db.pool, {cidr: '2001:db8:40::/48'})
+    await insert(db, shapedFill(4, 0x0a280000n + 40n * C, 6, seeded(21)))
+  })
+  afterAll(async () => {
+    await rm(dir, {recursive: true, force: true})
+    await db.drop()
+  })
+
+  it('an import of many batches (every status, both families, over cells and blocks already in use) leaves both summaries exact', async () => {
+    const rand = seeded(22)
+    const lines = ['address,status,assigned_to']
+    const taken = new Set<number>()
+    // 5,000 scattered IPv4 addresses over 13 blocks of 4096 (10.40.0.0-10.40.195.255), some in cells the fill above uses
+    while (taken.size < 5000) {
+      const n = 1 + Math.floor(rand() * 50_000)
+      const inFill = n >= 40 * 256 && n < 46 * 256
+      if (!inFill && n % 256 !== 0 && n % 256 !== 255) taken.add(n)
+    }
+    for (const n of taken) lines.push(`10.40.${n >> 8}.${n & 255},${STATUS[n % 3]},bulk`)
+    for (let i = 1; i < 3000; i += 1) lines.push(`2001:db8:40::${(i * 7).toString(16)},${STATUS[i % 3]},bulk6`)
+    const csv = join(dir, 'bulk.csv')
+    await writeFile(csv, `${lines.join('\n')}\n`)
+    expect((await importAddresses(db.pool, csv)).imported).toBe(5000 + 2999)
+    await expectSummariesTrue(db)
+  })
+
+  it('a failed import (a duplicate in its third batch) changes neither summary', async () => {
+    const before = await db.sql('SELECT (SELECT SUM(used) FROM ipam_ip_block) AS b, (SELECT SUM(allocated + reserved + used) FROM ipam_ip_cell) AS c')
+    const lines = ['address']
+    for (let i = 0; i < 5000; i++) lines.push(`10.40.${200 + (i >> 8)}.${i & 255}`)
+    lines.push('10.40.200.17')
+    const csv = join(dir, 'dup.csv')
+    await writeFile(csv, `${lines.filter((l) => !/\.(0|255)$/.test(l) || l === 'address').join('\n')}\n`)
+    await expect(importAddresses(db.pool, csv)).rejects.toThrow(/already allocated/)
+    expect(await db.sql('SELECT (SELECT SUM(used) FROM ipam_ip_block) AS b, (SELECT SUM(allocated + reserved + used) FROM ipam_ip_cell) AS c')).toEqual(before)
+    await expectSummariesTrue(db)
+  })
+
+  it('approving many requests at once (one INSERT of their addresses) and a batch allocation leave both summaries exact', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 120; i++) ids.push(String((await submitRequest(db.pool, {ip: `10.40.250.${i + 1}`, email: 'r@example.com'})).request.id))
+    const {decisions} = await approveMany(db.pool, ids)
+    expect(decisions.filter((d) => d.ok)).toHaveLength(120)
+    await addPool(db.pool, {name: 'bulk'})
+    await addRange(db.pool, 'bulk', '10.40.251.0/24')
+    expect((await allocate(db.pool, {pool: 'bulk', count: 200, status: 'RESERVED'})).addresses).toHaveLength(200)
+    await expectSummariesTrue(db)
+  })
+
+  it('leaves the triggers on for every connection of the pool afterwards: plain writes on each are still counted', async () => {
+    // The pool's connections, each taken at once so that the import's is among them.
+    const conns = await Promise.all(Array.from({length: 4}, () => db.pool.getConnection()))
+    try {
+      for (const [i, conn] of conns.entries()) {
+        const [[v]] = await conn.query<any[]>('SELECT @ipam_summaries_deferred AS v')
+        expect(v.v).toBeNull()
+        await conn.query("INSERT INTO ip (family, addr, status) VALUES (4, ?, 'USED')", [0x0a28f000n + BigInt(i)])
+      }
+    } finally {
+      for (const c of conns) c.release()
+    }
+    await db.sql("DELETE FROM ip WHERE family = 4 AND addr = ?", [0x0a28f000n])
+    await expectSummariesTrue(db)
   })
 })

@@ -7,6 +7,7 @@ import {addNetwork, planNetworkRemoval, removeNetwork} from '../../src/space/net
 import {addPool, planPoolRemoval, removePool} from '../../src/space/pools.js'
 import {addRange} from '../../src/space/ranges.js'
 import {freshDatabase, type TestDatabase} from '../support/db.js'
+import {expectSummariesTrue} from '../support/summaries.js'
 
 /** 10.40.0.1 … 10.40.97.168: 25,000 addresses (more than two chunks of deletion). */
 const ADDRESSES = Array.from({length: 25_000}, (_, i) => `10.40.${(i + 1) >> 8}.${(i + 1) & 255}`)
@@ -39,6 +40,7 @@ describe('removing many addresses with progress reported', () => {
     const result = await removeNetwork(db.pool, plan.network.id, plan, {onProgress: (p) => reports.push({...p})})
     expect(result.addresses).toBe(plan.addresses)
     expect(await remaining(db)).toEqual(inChild)
+    await expectSummariesTrue(db)
     const done = reports.map((r) => r.done)
     expect(done[0]).toBe(0)
     expect(done.at(-1)).toBe(plan.addresses)
@@ -65,7 +67,28 @@ describe('removing many addresses with progress reported', () => {
     const reports: Progress[] = []
     await removePool(db.pool, plan.pool.id, plan, {onProgress: (p) => reports.push({...p})})
     expect(await remaining(db)).toEqual(outside)
+    await expectSummariesTrue(db)
     expect(reports.at(-1)?.done).toBe(plan.addresses)
     expect(reports.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('without progress, one statement a run deletes the same, and both summaries follow (a large removal and a small one)', async () => {
+    await db.sql('DELETE FROM ip')
+    await db.sql('DELETE FROM ippool')
+    await db.sql('DELETE FROM ipnet')
+    await addNetwork(db.pool, {cidr: '10.40.0.0/16'})
+    await addNetwork(db.pool, {cidr: '10.40.50.0/24'})
+    await addNetwork(db.pool, {cidr: '10.41.0.0/26'})
+    await load(db, [...ADDRESSES.filter((a) => !/^10\.40\.50\.(0|255)$/.test(a)), ...Array.from({length: 14}, (_, i) => `10.41.0.${i + 1}`)])
+    // a removal of fewer addresses than it takes to turn the triggers off: they count it
+    const small = await planNetworkRemoval(db.pool, '10.41.0.0/26')
+    expect(small.addresses).toBe(14)
+    await removeNetwork(db.pool, small.network.id, small)
+    await expectSummariesTrue(db)
+    const plan = await planNetworkRemoval(db.pool, '10.40.0.0/16')
+    await removeNetwork(db.pool, plan.network.id, plan)
+    expect(plan.addresses).toBe(ADDRESSES.length - 256)
+    expect((await remaining(db)).every((a: string) => a.startsWith('10.40.50.'))).toBe(true)
+    await expectSummariesTrue(db)
   })
 })
