@@ -99,6 +99,9 @@ export function openSink(opts: {page: boolean}): Sink {
         ended = !closed
         pager.stdin!.end()
         await exited
+        // A Ctrl-C typed just before the q that quit the pager may be handled in the same turn
+        // of the event loop as the pager's exit: the hold stays until that turn is over.
+        await new Promise((resolve) => setImmediate(resolve))
         holdExitUntil(undefined)
       }
     },

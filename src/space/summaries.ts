@@ -67,17 +67,24 @@ export class SummaryDelta {
  */
 export async function withSummariesDeferred<T>(tx: Tx, work: () => Promise<T>): Promise<T> {
   await tx.query(`SET ${SUMMARIES_DEFERRED} = 1`)
-  try {
-    return await work()
-  } finally {
+  const reset = async () => {
     try {
       await tx.query(`SET ${SUMMARIES_DEFERRED} = NULL`)
     } catch (error) {
       tx.destroy()
-      // eslint-disable-next-line no-unsafe-finally
       throw error
     }
   }
+  let result: T
+  try {
+    result = await work()
+  } catch (error) {
+    // What went wrong is the work's error (a lost connection, a duplicate), not the reset's.
+    await reset().catch(() => undefined)
+    throw error
+  }
+  await reset()
+  return result
 }
 
 /** Below this many rows the triggers are cheaper than turning them off and back on (two more round trips). */

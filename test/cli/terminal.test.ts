@@ -115,8 +115,8 @@ describe('terminal manners: tables that fit, script output, the pager', () => {
     let done = false
     void exit.then(() => (done = true))
     while (!done) {
-      interrupted.write('q')
       await Promise.race([exit, new Promise((r) => setTimeout(r, 500))])
+      if (!done) interrupted.write('q')
     }
     expect((await exit).code).toBe(130)
     // it did not leave at the Ctrl-C itself (that path says "Interrupted (SIGINT)")

@@ -450,7 +450,7 @@ describe('bulk writers keep both summaries a batch at a time, with the triggers 
     await expectSummariesTrue(db)
   })
 
-  it('a failed import (a duplicate in its third batch) changes neither summary', async () => {
+  it('a failed import (a duplicate on its last line) changes neither summary', async () => {
     const before = await db.sql('SELECT (SELECT SUM(used) FROM ipam_ip_block) AS b, (SELECT SUM(allocated + reserved + used) FROM ipam_ip_cell) AS c')
     const lines = ['address']
     for (let i = 0; i < 5000; i++) lines.push(`10.40.${200 + (i >> 8)}.${i & 255}`)
