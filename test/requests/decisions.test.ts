@@ -145,3 +145,35 @@ describe('approvals that would contradict each other', () => {
     expect(((await approveMany(db.pool, [String(r.id)])).decisions)[0]).toMatchObject({ok: false, code: 'already_decided'})
   })
 })
+
+describe('deciding many requests at once queues a message for each requester', () => {
+  let db: TestDatabase
+  beforeEach(async () => {
+    db = await freshDatabase('many_decisions')
+    await addNetwork(db.pool, {cidr: '198.18.0.0/22'})
+  })
+  afterEach(async () => {
+    await db.drop()
+  })
+
+  it('approving 700 and rejecting 300 (more than one multi-row INSERT of messages) returns the id of each message, matching its request', async () => {
+    const requests = []
+    for (let n = 1; n <= 1000; n++) requests.push((await submitRequest(db.pool, {ip: `198.18.${n >> 8}.${n & 255}`, email: `user${n}@example.com`})).request)
+    const ids = requests.map((r) => String(r.id))
+    const approved = await approveMany(db.pool, ids.slice(0, 700))
+    const rejected = await rejectMany(db.pool, ids.slice(700), 'no room')
+    for (const [decided, queued, kind] of [[700, approved.queued, 'request.approved'], [300, rejected.queued, 'request.rejected']] as const) {
+      expect(queued).toHaveLength(decided)
+      expect(new Set(queued).size).toBe(decided)
+      const rows = await db.sql('SELECT id, kind, recipient, subject FROM ipam_outbox WHERE id IN (?)', [queued])
+      expect(rows).toHaveLength(decided)
+      const byId = new Map(rows.map((r: any) => [Number(r.id), r]))
+      for (const id of queued) {
+        const row: any = byId.get(id)
+        expect(row.kind).toBe(kind)
+        const request = requests.find((r) => row.subject.includes(`#${r.id} `))!
+        expect(row.recipient).toBe(request.email)
+      }
+    }
+  })
+})
