@@ -246,10 +246,15 @@ const failed = (id: number, e: IpamError): Decision => ({id, ok: false, status: 
 /** Request ids from the command line: each bad one is its own failed decision. */
 function parseIds(ids: string[]): {valid: number[]; invalid: Decision[]} {
   const valid: number[] = []
+  const seen = new Set<number>()
   const invalid: Decision[] = []
   for (const raw of ids) {
     if (isIdText(raw)) {
-      if (!valid.includes(Number(raw))) valid.push(Number(raw))
+      const id = Number(raw)
+      if (!seen.has(id)) {
+        seen.add(id)
+        valid.push(id)
+      }
     } else invalid.push({id: Number.NaN, ok: false, status: null, message: `${quote(raw)} is not a request id`, code: 'usage', kind: 'usage'})
   }
   return {valid, invalid}
@@ -275,11 +280,15 @@ async function lockRequests(tx: Tx, ids: number[]): Promise<{pending: RequestVie
 
 function order(ids: string[], valid: number[], decisions: Map<number, Decision>, invalid: Decision[]): Decision[] {
   const out: Decision[] = []
+  const shown = new Set<Decision>()
   let bad = 0
   for (const raw of ids) {
     if (isIdText(raw)) {
       const d = decisions.get(Number(raw))
-      if (d && !out.includes(d)) out.push(d)
+      if (d && !shown.has(d)) {
+        shown.add(d)
+        out.push(d)
+      }
     } else out.push(invalid[bad++])
   }
   return out

@@ -168,6 +168,22 @@ describe('IP requests', () => {
     ])
   })
 
+  it('decides 1,500 ids named in one command, a flag in the middle of them, with a result per id in the order given', async () => {
+    expect((await run(['networks', 'add', '10.99.0.0/16'])).code).toBe(0)
+    const [net] = await db.sql("SELECT id FROM ipnet WHERE cidr = '10.99.0.0/16'")
+    // no e-mail: nobody to tell, so nothing joins the outbox the tests below send from
+    await db.sql('INSERT INTO ip_request (family, addr, ipnet_id, network_cidr, email) VALUES ?', [Array.from({length: 1500}, (_, i) => [4, 0x0a630000 + 1 + i, net.id, '10.99.0.0/16', null])])
+    // highest id first: the results must follow the command line, not the ids' order
+    const ids = (await db.sql("SELECT id FROM ip_request WHERE network_cidr = '10.99.0.0/16' ORDER BY id DESC")).map((r: any) => String(r.id))
+    const r = await run(['requests', 'reject', ...ids.slice(0, 700), '--reason', 'no room left', ...ids.slice(700), '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const results = r.json().results
+    expect(results.map((d: any) => String(d.id))).toEqual(ids)
+    expect(results.every((d: any) => d.ok && d.status === 'REJECTED')).toBe(true)
+    const reasons = await db.sql("SELECT reason, COUNT(*) AS n FROM ip_request WHERE network_cidr = '10.99.0.0/16' GROUP BY reason")
+    expect(reasons.map((x: any) => [x.reason, Number(x.n)])).toEqual([['no room left', 1500]])
+  })
+
   it('lets exactly one of two simultaneous approvals (and a reject) of one request win', async () => {
     const sub = await run(['requests', 'submit', '--ip', '192.0.2.40', '--json'])
     const id = String(sub.json().id)
