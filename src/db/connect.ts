@@ -144,7 +144,7 @@ function poolOptions(url: DbUrl, host?: {host: string; port: number}, withDataba
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     multipleStatements: false,
-    connectTimeout: 10_000,
+    connectTimeout: url.connectTimeoutMs ?? 10_000,
   }
   if (url.socket) options.socketPath = url.socket
   else if (host) {

@@ -5,7 +5,7 @@ export interface HostPort {
   port: number
 }
 
-/** A parsed `mysql://user:password@host:port[,host:port…]/database?socket=…&ssl=…` URL. */
+/** A parsed `mysql://user:password@host:port[,host:port…]/database?socket=…&ssl=…&connect-timeout=…` URL. */
 export interface DbUrl {
   user: string
   password?: string
@@ -14,6 +14,8 @@ export interface DbUrl {
   socket?: string
   /** `true` for TLS with the system CAs, or the path of a CA file. */
   ssl?: true | string
+  /** How long one host may take to accept and greet before the next is tried (`?connect-timeout=SECONDS`); 10 s if not given. */
+  connectTimeoutMs?: number
 }
 
 const DEFAULT_PORT = 3306
@@ -70,7 +72,11 @@ export function parseDbUrl(text: string): DbUrl {
       if (value === 'true' || value === '1') url.ssl = true
       else if (value === 'false' || value === '0' || value === '') url.ssl = undefined
       else url.ssl = value
-    } else throw usage(`unknown database URL option "${key}"`, 'supported: ?socket=/path and ?ssl=true (or ?ssl=/path/to/ca.pem)')
+    } else if (key === 'connect-timeout') {
+      const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN
+      if (!(seconds >= 0.1 && seconds <= 600)) throw usage(`invalid connect-timeout "${value}" in the database URL`, 'give seconds from 0.1 to 600, e.g. ?connect-timeout=3')
+      url.connectTimeoutMs = Math.round(seconds * 1000)
+    } else throw usage(`unknown database URL option "${key}"`, 'supported: ?socket=/path, ?ssl=true (or ?ssl=/path/to/ca.pem) and ?connect-timeout=SECONDS')
   }
 
   if (hostPart) url.hosts = hostPart.split(',').map((h) => parseHost(h.trim()))
@@ -89,6 +95,7 @@ export function maskedUrl(url: DbUrl): string {
   const params = new URLSearchParams()
   if (url.socket) params.set('socket', url.socket)
   if (url.ssl) params.set('ssl', url.ssl === true ? 'true' : url.ssl)
+  if (url.connectTimeoutMs !== undefined) params.set('connect-timeout', String(url.connectTimeoutMs / 1000))
   const qs = params.toString()
   return `mysql://${auth}${url.hosts.map(formatHost).join(',')}/${url.database ?? ''}${qs ? `?${qs}` : ''}`
 }

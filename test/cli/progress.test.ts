@@ -148,10 +148,13 @@ describe('a connection that waits says what it waits for', () => {
     expect((await session.exited()).code, session.output).toBe(130)
   })
 
-  it('says nothing of the wait through a pipe: only the error, when the attempt times out', async () => {
-    const r = await runCli(['networks', 'list'], {home, env: {IPAM_DATABASE_URL: url}, timeoutMs: 60_000})
+  it('says nothing of the wait through a pipe: only the error, when the attempt times out (after the URL\'s connect-timeout)', async () => {
+    const started = Date.now()
+    const r = await runCli(['networks', 'list'], {home, env: {IPAM_DATABASE_URL: `${url}?connect-timeout=1.5`}, timeoutMs: 60_000})
     expect(r.code, r.stderr).toBe(5)
-    expect(r.stderr).toMatch(/^Error: cannot reach the database at mysql:\/\/ipam@127\.0\.0\.1:\d+\/inventory: ETIMEDOUT\n/)
+    expect(r.stderr).toMatch(/^Error: cannot reach the database at mysql:\/\/ipam@127\.0\.0\.1:\d+\/inventory\?connect-timeout=1\.5: ETIMEDOUT\n/)
     expect(r.stderr).not.toMatch(/connecting to/)
+    // given up after the URL's 1.5 s (ignored, the default 10 s would break this bound)
+    expect(Date.now() - started).toBeLessThan(9500)
   })
 })

@@ -20,6 +20,16 @@ describe('database URLs', () => {
     expect(parseDbUrl('mysql://u@h/db?ssl=/etc/ca.pem').ssl).toBe('/etc/ca.pem')
   })
 
+  it('takes a connect timeout in seconds, keeps it when shown, and refuses one out of range', () => {
+    expect(parseDbUrl('mysql://u@h/db?connect-timeout=3').connectTimeoutMs).toBe(3000)
+    expect(parseDbUrl('mysql://u@h/db?connect-timeout=0.5').connectTimeoutMs).toBe(500)
+    expect(parseDbUrl('mysql://u@h/db').connectTimeoutMs).toBeUndefined()
+    expect(maskedUrl(parseDbUrl('mysql://u:pw@h:1/db?connect-timeout=2.5'))).toBe('mysql://u:****@h:1/db?connect-timeout=2.5')
+    for (const bad of ['0', '0.01', '601', '-1', '3s', '', 'Infinity', '1e3']) {
+      expect(() => parseDbUrl(`mysql://u:pw@h/db?connect-timeout=${bad}`), bad).toThrow(/connect-timeout/)
+    }
+  })
+
   it('masks the password wherever a URL is shown', () => {
     expect(maskedUrl(parseDbUrl('mysql://ipam:hunter2@h:1/db'))).toBe('mysql://ipam:****@h:1/db')
     expect(maskSecretsInText('cannot reach mysql://ipam:hunter2@h:1/db now')).toBe('cannot reach mysql://ipam:****@h:1/db now')
